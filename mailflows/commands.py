@@ -1,0 +1,103 @@
+"""The email language: which command a subject carries, and the ``Key: value`` lines of a body.
+
+Commands are Vietnamese words recognised with or without diacritics and in any case. Reply and
+forward prefixes (``Re:``, ``Fwd:``, ``TL:``, ``Trả lời:``, ``Chuyển tiếp:`` …) are ignored. The tag
+``[VT-2026-000123]`` ties a reply to its document.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from models.text import fold, nfc
+
+TAG = re.compile(r"\[(VT-\d{4}-\d{6,})\]", re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^\s*(?:re|fw|fwd|tl|tr|aw|wg|sv|vs|trả lời|tra loi|chuyển tiếp|chuyen tiep|phản hồi|phan hoi)"
+    r"\s*(?:\[\d+\])?\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+class Command(enum.Enum):
+    NUMBER = "lay so"
+    CANCEL = "huy so"
+    INSERT = "chen so"
+    HELP = "tro giup"
+
+
+# Folded spellings (no diacritics, lower case) that name each command.
+_SPELLINGS: tuple[tuple[Command, tuple[str, ...]], ...] = (
+    (Command.NUMBER, ("lay so", "xin so", "cap so")),
+    (Command.CANCEL, ("huy so",)),
+    (Command.INSERT, ("chen so",)),
+    (Command.HELP, ("tro giup", "huong dan", "help")),
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    command: Command | None
+    argument: str  # what follows the command word, NFC, without a leading colon
+    tag: str | None  # ``VT-2026-000123`` when the subject carries one
+    clean: str  # the subject without prefixes and tag, NFC
+
+
+def strip_prefixes(subject: str) -> str:
+    """``Re: TL: Fwd: x`` → ``x``, with or without diacritics, in any case."""
+    s = nfc(subject)
+    while m := _PREFIX.match(s):
+        s = s[m.end() :]
+    return s
+
+
+def parse_subject(subject: str) -> Subject:
+    """Find the tag and the command of a subject line."""
+    tag_match = TAG.search(subject)
+    tag = tag_match.group(1).upper() if tag_match else None
+    without_tag = TAG.sub(" ", subject)
+    clean = strip_prefixes(without_tag)
+    folded = fold(clean)
+    for command, spellings in _SPELLINGS:
+        for spelling in spellings:
+            if folded == spelling or re.match(rf"^{re.escape(spelling)}(?=[\s:.,-]|$)", folded):
+                rest = _cut_words(clean, len(spelling.split()))
+                return Subject(command, rest.lstrip(" :.-").strip(), tag, clean)
+    return Subject(None, clean, tag, clean)
+
+
+def _cut_words(text: str, n: int) -> str:
+    parts = text.split(None, n)
+    if len(parts) <= n:
+        return ""
+    return parts[n]
+
+
+_FIELD = re.compile(r"^\s*([^\W\d_][\w ]{0,40}?)\s*:\s*(.*?)\s*$")
+
+
+def fields(text: str) -> dict[str, str]:
+    """``Key: value`` lines as a dict keyed by the folded key (``Người ký`` → ``nguoi ky``).
+
+    The first occurrence of a key wins; values are NFC.
+    """
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _FIELD.match(line)
+        if not m:
+            continue
+        key = fold(m.group(1))
+        if key not in out:
+            out[key] = nfc(m.group(2))
+    return out
+
+
+def field(values: dict[str, str], *names: str) -> str:
+    """The first non-empty value among folded ``names`` (``field(f, "ly do", "reason")``)."""
+    for name in names:
+        value = values.get(name, "").strip()
+        if value:
+            return value
+    return ""

@@ -1,0 +1,79 @@
+"""The entry point of every message: hygiene, sender, command, flow — and an audit entry for each.
+
+A flow is chosen from the subject's command. Machine-generated mail is never answered. A sender
+not in the directory gets a polite refusal; an unknown command gets the help text. Whatever
+happens is recorded in the audit log with the outcome, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+from mailflows import help as help_flow
+from mailflows import number_cancel, number_insert, number_request
+from mailflows.commands import Command, parse_subject
+from mailflows.context import FlowContext
+from mailflows.hygiene import authenticated, machine_generated
+from mailflows.message import ParsedMessage
+from mailflows.people import person_by_email, unit_by_code
+from mailflows.replies import enqueue
+from models import audit
+
+
+def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
+    """Decide what ``msg`` is and run its flow inside ``ctx.uow``; return the outcome name.
+
+    The caller commits. Raising rolls everything back and the message is tried again later.
+    """
+    outcome = _route(ctx, msg)
+    audit.append(
+        ctx.uow.session,
+        at=ctx.now(),
+        tz=ctx.settings.tz,
+        actor=msg.sender,
+        action="mail.processed",
+        object_type="message",
+        object_id=ctx.sha256[:16] or msg.message_id[:128],
+        details={
+            "mailbox": ctx.mailbox.name,
+            "message_id": msg.message_id,
+            "subject": msg.subject[:300],
+            "outcome": outcome,
+        },
+    )
+    return outcome
+
+
+def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
+    reason = machine_generated(msg, ctx.settings.mail_domain)
+    if reason is not None:
+        return "ignored.machine-generated"
+    session = ctx.uow.session
+    person = person_by_email(session, msg.sender)
+    subject = parse_subject(msg.subject)
+    if person is None:
+        unit = unit_by_code(session, ctx.mailbox.unit_code)
+        enqueue(
+            ctx,
+            kind="refusal",
+            to=msg.sender,
+            template="unknown_sender",
+            reply_to=msg,
+            request_subject=msg.subject,
+            sender=msg.sender,
+            unit_name=unit.name,
+        )
+        return "refused.unknown-sender"
+    if ctx.settings.authserv_id and not authenticated(msg, ctx.settings.authserv_id):
+        # The From address is in the directory but the message did not pass DKIM or SPF: it may be
+        # forged, so it changes nothing and its supposed sender is not answered.
+        return "ignored.unauthenticated"
+    if subject.command is Command.NUMBER:
+        return number_request.handle(ctx, msg, person, subject.argument)
+    if subject.command is Command.CANCEL:
+        return number_cancel.handle(ctx, msg, person, subject.argument)
+    if subject.command is Command.INSERT:
+        return number_insert.handle(ctx, msg, person, subject.argument)
+    if subject.command is Command.HELP:
+        help_flow.handle(ctx, msg, person, unknown_command=False)
+        return "help.sent"
+    help_flow.handle(ctx, msg, person, unknown_command=True)
+    return "help.unknown-command"

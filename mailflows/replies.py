@@ -1,0 +1,135 @@
+"""Putting outgoing mail into the outbox, inside the flow's transaction.
+
+Every message gets a stable Message-ID stored with it (a resend after a crash is the same email),
+``In-Reply-To`` the triggering message, and ``References`` starting with a per-document pseudo-ID so
+that mail programs group one document's mail. A per-address cap stops runaway replies: past it, the
+row is kept as ``suppressed`` and audited, never sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from mailflows.context import FlowContext
+from mailflows.message import ParsedMessage
+from models import audit
+from models.tables import Document, OutboxMessage
+
+
+def document_thread_id(tag: str, domain: str) -> str:
+    """The pseudo Message-ID that every mail about one document references first."""
+    return f"<{tag.lower()}@{domain}>"
+
+
+def new_message_id(kind: str, tag: str | None, domain: str) -> str:
+    """A new Message-ID; every one vanthu writes starts ``<vt-`` (``<vt-2026-000123-number-…@domain>``)."""
+    ident = tag.lower() if tag else "vt-msg"
+    return f"<{ident}-{kind}-{uuid.uuid4().hex[:16]}@{domain}>"
+
+
+def enqueue(
+    ctx: FlowContext,
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    reply_to: ParsedMessage | None = None,
+    document: Document | None = None,
+    auto_submitted: str = "auto-replied",
+    **variables: Any,
+) -> OutboxMessage:
+    """Render ``template`` and queue it for ``to``; returns the outbox row (not yet committed)."""
+    session = ctx.uow.session
+    now = ctx.now()
+    tag = document.tag if document is not None else None
+    rendered = ctx.templates.render(template, tag=tag, mailbox_address=ctx.mailbox.address, **variables)
+    domain = ctx.settings.mail_domain
+    refs: list[str] = []
+    if tag:
+        refs.append(document_thread_id(tag, domain))
+    if reply_to is not None:
+        refs.extend(r for r in reply_to.references if r not in refs)
+        if reply_to.message_id and reply_to.message_id not in refs:
+            refs.append(reply_to.message_id)
+    row = OutboxMessage(
+        message_id=new_message_id(kind, tag, domain),
+        kind=kind,
+        from_addr=ctx.mailbox.address,
+        to_addr=to.lower(),
+        cc_addrs=[],
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        in_reply_to=reply_to.message_id if reply_to is not None else "",
+        references=" ".join(refs[-20:]),
+        auto_submitted=auto_submitted,
+        document_id=document.id if document is not None else None,
+        ledger_id=ctx.ledger_id,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    if _over_cap(ctx, to.lower(), now):
+        row.state = "suppressed"
+        row.last_error = f"more than {ctx.settings.reply_cap_per_hour} messages to this address in one hour"
+        audit.append(
+            session,
+            at=now,
+            tz=ctx.settings.tz,
+            actor="vanthu",
+            action="mail.suppressed",
+            object_type="address",
+            object_id=to.lower(),
+            details={"kind": kind, "subject": rendered.subject},
+        )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _over_cap(ctx: FlowContext, to: str, now: dt.datetime) -> bool:
+    count = ctx.uow.session.execute(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.to_addr == to,
+            OutboxMessage.created_at > now - dt.timedelta(hours=1),
+            OutboxMessage.state != "suppressed",
+            OutboxMessage.kind.notin_(("report", "digest")),
+        )
+    ).scalar_one()
+    return int(count) >= ctx.settings.reply_cap_per_hour
+
+
+def reply_problem(
+    ctx: FlowContext,
+    msg: ParsedMessage,
+    *,
+    person_name: str,
+    reason: str,
+    choices: list[str] | None = None,
+    choice_key: str = "",
+    show_help: bool = False,
+    document: Document | None = None,
+) -> OutboxMessage:
+    """Answer a request that cannot be carried out, saying why and, when it helps, what to choose."""
+    return enqueue(
+        ctx,
+        kind="problem",
+        to=msg.sender,
+        template="request_problem",
+        reply_to=msg,
+        document=document,
+        person_name=person_name,
+        request_subject=msg.subject,
+        reason=reason,
+        choices=choices or [],
+        choice_key=choice_key,
+        show_help=show_help,
+    )

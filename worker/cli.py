@@ -1,0 +1,131 @@
+"""The ``vanthu`` command: check-config, db upgrade, run, audit verify, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from models import audit
+from models.migrate import upgrade
+from worker.app import build_app
+from worker.config import Config, ConfigError, load
+from worker.directory_sync import sync
+
+
+def _load(path: str) -> Config:
+    try:
+        return load(path)
+    except ConfigError as exc:
+        print(f"Configuration {path} has {len(exc.errors)} error(s):", file=sys.stderr)
+        for key, message in exc.errors:
+            print(f"  {key}: {message}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    print(
+        f"OK: {len(cfg.units)} units, {len(cfg.registers)} registers, {len(cfg.mailboxes)} mailboxes, "
+        f"{len(cfg.people)} people; database {cfg.service.database_url.split('@')[-1]}"
+    )
+    return 0
+
+
+def prepare_database(cfg: Config) -> None:
+    """Migrate the database to the newest schema and bring the directory in line with the config."""
+    upgrade(cfg.service.database_url)
+    app = build_app(cfg)
+    try:
+        with app.uow() as uow:
+            changes = sync(uow.session, cfg, now=app.clock.now())
+            uow.commit()
+        logging.getLogger("vanthu").info("directory synchronised: %s", changes)
+    finally:
+        app.close()
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    prepare_database(cfg)
+    print("database is up to date")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from worker.runner import run_forever, run_once
+
+    cfg = _load(args.config)
+    prepare_database(cfg)
+    app = build_app(cfg)
+    try:
+        if args.once:
+            handled = asyncio.run(run_once(app))
+            print(f"processed {handled} message(s)")
+        else:
+            asyncio.run(run_forever(app))
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    app = build_app(cfg)
+    try:
+        with app.uow() as uow:
+            count, problem = audit.verify(uow.session)
+    finally:
+        app.close()
+    if problem is None:
+        print(f"audit log intact: {count} entries")
+        return 0
+    print(f"audit log BROKEN at entry {problem.seq}: {problem.reason} ({count} entries verified before it)")
+    return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from worker.demo import run_demo
+
+    return run_demo(Path(args.dir))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="vanthu", description="The records office of a procuracy, by email."
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        default=os.environ.get("VANTHU_CONFIG", "vanthu.toml"),
+        help="configuration file (TOML)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check-config", help="validate the configuration").set_defaults(func=cmd_check_config)
+    db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations and sync the directory").set_defaults(func=cmd_db_upgrade)
+    run = sub.add_parser("run", help="run the worker until SIGTERM")
+    run.add_argument("--once", action="store_true", help="process what is waiting, deliver the outbox, exit")
+    run.set_defaults(func=cmd_run)
+    au = sub.add_parser("audit", help="audit log commands").add_subparsers(
+        dest="audit_command", required=True
+    )
+    au.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    demo = sub.add_parser("demo", help="run the embedded demonstration")
+    demo.add_argument("--dir", default="var/demo")
+    demo.set_defaults(func=cmd_demo)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

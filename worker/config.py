@@ -1,0 +1,272 @@
+"""The configuration file (TOML), validated by pydantic.
+
+One file describes a deployment: the service (time zone, data directory, database), the SMTP
+server, the units and their registers, the watched mailboxes, and where the directory of people
+(a CSV file) is. ``VANTHU_DATABASE_URL`` overrides the database URL. :func:`load` raises
+:class:`ConfigError` listing every problem with the key that is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.text import nfc
+
+ROLES = ("officer", "clerk", "leader", "admin")
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; ``errors`` holds one ``(key, message)`` pair per problem."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(f"{k}: {m}" for k, m in errors))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceConfig(_Strict):
+    timezone: str = "Asia/Ho_Chi_Minh"
+    data_dir: str = "var"
+    database_url: str = "sqlite:///var/vanthu.db"
+    people_csv: str = "people.csv"
+    mail_domain: str = Field(description="domain used in the Message-IDs vanthu writes")
+    reply_cap_per_hour: int = Field(default=30, ge=1)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=30.0, gt=0)
+    idle_renew_seconds: int = Field(default=25 * 60, ge=5, le=29 * 60)
+    outbox_lease_seconds: float = Field(default=120.0, gt=0)
+    titles_csv: str = ""  # empty: the starter catalog shipped with vanthu
+    authserv_id: str = ""  # when set, directory senders must pass DKIM or SPF at this server
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+
+TlsMode = Literal["none", "starttls", "tls"]
+
+
+class SmtpConfig(_Strict):
+    transport: Literal["smtp", "local"] = "smtp"
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    tls: TlsMode = "none"
+    user: str = ""
+    password_env: str = ""
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class UnitConfig(_Strict):
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
+    name: str
+    symbol: str
+    level: Literal["province", "department", "regional"]
+    parent: str = ""
+
+
+class RegisterConfig(_Strict):
+    unit: str
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
+    name: str
+    direction: Literal["in", "out"]
+    category: Literal["administrative", "procedural", "incoming"] = "administrative"
+    doc_types: list[str] = Field(default_factory=lambda: ["*"])
+    year_start: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] = "01-01"
+    pattern: str = "{number}/{type}-{symbol}"
+    untyped_pattern: str = "{number}/{symbol}-{drafter}"
+    secret: bool = False
+
+    @field_validator("year_start")
+    @classmethod
+    def _month_day(cls, v: str) -> str:
+        month, day = (int(x) for x in v.split("-"))
+        if not (1 <= month <= 12 and 1 <= day <= 28):
+            raise ValueError("year_start is MM-DD with a day from 01 to 28")
+        return v
+
+    @field_validator("pattern", "untyped_pattern")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        names = set(re.findall(r"{(\w*)}", v))
+        unknown = names - {"number", "type", "symbol", "drafter"}
+        if unknown or "number" not in names:
+            raise ValueError("pattern needs {number} and may use only {type}, {symbol}, {drafter}")
+        return v
+
+    @property
+    def start_month_day(self) -> tuple[int, int]:
+        month, day = (int(x) for x in self.year_start.split("-"))
+        return month, day
+
+
+class MailboxConfig(_Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    unit: str
+    address: str
+    kind: Literal["imap", "local"] = "imap"
+    host: str = "127.0.0.1"
+    port: int = Field(default=993, ge=1, le=65535)
+    tls: TlsMode = "tls"
+    user: str = ""
+    password_env: str = ""
+    path: str = ""  # for kind = "local": a folder under data_dir
+    inbox: str = "INBOX"
+    processed: str = "Processed"
+    quarantine: str = "Quarantine"
+
+
+class Person(_Strict):
+    email: str
+    full_name: str
+    unit: str
+    roles: tuple[str, ...]
+
+
+class Config(_Strict):
+    service: ServiceConfig
+    smtp: SmtpConfig = SmtpConfig()
+    units: list[UnitConfig]
+    registers: list[RegisterConfig] = []
+    mailboxes: list[MailboxConfig] = []
+
+    # Filled in by load(), not read from TOML.
+    base_dir: str = ""
+    people: tuple[Person, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.service.timezone)
+
+    @property
+    def data_path(self) -> Path:
+        return (Path(self.base_dir) / self.service.data_dir).resolve()
+
+    def unit(self, code: str) -> UnitConfig:
+        return next(u for u in self.units if u.code == code)
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_references(cfg: Config) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    codes = [u.code for u in cfg.units]
+    for i, u in enumerate(cfg.units):
+        if codes.count(u.code) > 1:
+            errors.append((f"units[{i}].code", f"unit code {u.code!r} is used more than once"))
+        if u.parent and u.parent not in codes:
+            errors.append((f"units[{i}].parent", f"no unit with code {u.parent!r}"))
+        if u.level == "department" and not u.parent:
+            errors.append((f"units[{i}].parent", "a department needs a parent unit"))
+    seen: set[tuple[str, str]] = set()
+    for i, r in enumerate(cfg.registers):
+        if r.unit not in codes:
+            errors.append((f"registers[{i}].unit", f"no unit with code {r.unit!r}"))
+        if (r.unit, r.code) in seen:
+            errors.append((f"registers[{i}].code", f"register {r.code!r} is defined twice for {r.unit}"))
+        seen.add((r.unit, r.code))
+    names = [m.name for m in cfg.mailboxes]
+    for i, m in enumerate(cfg.mailboxes):
+        if m.unit not in codes:
+            errors.append((f"mailboxes[{i}].unit", f"no unit with code {m.unit!r}"))
+        if names.count(m.name) > 1:
+            errors.append((f"mailboxes[{i}].name", f"mailbox name {m.name!r} is used more than once"))
+        if m.kind == "imap" and not m.user:
+            errors.append((f"mailboxes[{i}].user", "an IMAP mailbox needs a user"))
+        if m.kind == "imap" and m.password_env and m.password_env not in os.environ:
+            errors.append(
+                (f"mailboxes[{i}].password_env", f"environment variable {m.password_env} is not set")
+            )
+    if cfg.smtp.password_env and cfg.smtp.password_env not in os.environ:
+        errors.append(("smtp.password_env", f"environment variable {cfg.smtp.password_env} is not set"))
+    return errors
+
+
+def _read_people(path: Path, unit_codes: set[str]) -> tuple[tuple[Person, ...], list[tuple[str, str]]]:
+    errors: list[tuple[str, str]] = []
+    people: list[Person] = []
+    if not path.is_file():
+        return (), [("service.people_csv", f"file not found: {path}")]
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"email", "full_name", "unit", "roles"} - set(reader.fieldnames or [])
+        if missing:
+            return (), [("service.people_csv", f"missing columns: {', '.join(sorted(missing))}")]
+        seen: set[str] = set()
+        for line, row in enumerate(reader, start=2):
+            key = f"service.people_csv:{line}"
+            email = (row["email"] or "").strip().lower()
+            roles = tuple(r.strip().lower() for r in re.split(r"[;|,]", row["roles"] or "") if r.strip())
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                errors.append((key, f"invalid email {row['email']!r}"))
+                continue
+            if email in seen:
+                errors.append((key, f"{email} is listed twice"))
+                continue
+            seen.add(email)
+            if (row["unit"] or "").strip() not in unit_codes:
+                errors.append((key, f"no unit with code {row['unit']!r}"))
+                continue
+            bad = [r for r in roles if r not in ROLES]
+            if bad or not roles:
+                errors.append((key, f"roles must be some of {', '.join(ROLES)} (got {row['roles']!r})"))
+                continue
+            people.append(
+                Person(
+                    email=email, full_name=nfc(row["full_name"] or ""), unit=row["unit"].strip(), roles=roles
+                )
+            )
+    return tuple(people), errors
+
+
+def load(path: str | Path) -> Config:
+    """Read, validate and complete the configuration at ``path``; raise ConfigError on any problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError([("(file)", f"not found: {path}")]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([("(file)", f"not valid TOML: {exc}")]) from exc
+    env_url = os.environ.get("VANTHU_DATABASE_URL")
+    if env_url:
+        raw.setdefault("service", {})["database_url"] = env_url
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+    base = path.resolve().parent
+    errors = _check_references(cfg)
+    people_path = Path(cfg.service.people_csv)
+    if not people_path.is_absolute():
+        people_path = base / people_path
+    people, people_errors = _read_people(people_path, {u.code for u in cfg.units})
+    errors += people_errors
+    if errors:
+        raise ConfigError(errors)
+    url = cfg.service.database_url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        # A relative SQLite path is relative to the config file, not to the current directory.
+        url = "sqlite:///" + str((base / url.removeprefix("sqlite:///")).resolve())
+    service = cfg.service.model_copy(update={"database_url": url})
+    return cfg.model_copy(update={"base_dir": str(base), "people": people, "service": service})

@@ -1,0 +1,161 @@
+"""Processing one message of a watched mailbox: store, claim, decide, commit — then move it.
+
+The order is what makes mail neither lost nor processed twice:
+
+1. the raw bytes are stored by SHA-256 before anything else;
+2. one transaction claims the ledger row (unique on mailbox, UIDVALIDITY, UID), runs the flow and
+   writes its replies into the outbox; it commits or leaves no trace;
+3. only after the commit is the message moved on the server (to ``processed`` or ``quarantine``);
+   a crash before the move leaves a ``done`` row, and the next pass only moves the message;
+4. a flow that raises is rolled back; the failure is counted in its own transaction and the
+   message is tried again later with a growing delay; after the last try it is quarantined and the
+   clerk is told.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import traceback
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from mailflows import dispatch
+from mailflows.message import MalformedMessage, parse
+from mailflows.quarantine import notify_clerks
+from models import ledger
+from models.ledger import Claim, MessageKey
+from models.tables import MailLedger
+from worker.app import App
+from worker.config import MailboxConfig
+from worker.sources import MailSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    uid: int
+    outcome: str
+    moved_to: str | None
+
+
+class Processor:
+    """Processes the messages of one mailbox; safe to run in several processes against one database."""
+
+    def __init__(self, app: App, mailbox: MailboxConfig, stop: threading.Event | None = None) -> None:
+        self.app = app
+        self.mailbox = mailbox
+        self.stop = stop or threading.Event()
+
+    def drain(self, source: MailSource) -> list[Result]:
+        """Process every message waiting in the inbox (until asked to stop); return what happened."""
+        results = []
+        for uid in source.uids():
+            if self.stop.is_set():
+                break
+            result = self.process(source, uid)
+            if result is not None:
+                results.append(result)
+        return results
+
+    def next_retry_due(self) -> dt.datetime | None:
+        """When the earliest failed message of this mailbox may be tried again, if any."""
+        with self.app.uow() as uow:
+            return uow.session.execute(
+                select(func.min(MailLedger.next_attempt_at)).where(
+                    MailLedger.mailbox == self.mailbox.name, MailLedger.state == "failed"
+                )
+            ).scalar_one_or_none()
+
+    def process(self, source: MailSource, uid: int) -> Result | None:
+        """Process message ``uid``; None if it vanished or is not yet due for another try."""
+        raw = source.fetch(uid)
+        if raw is None:
+            return None
+        app = self.app
+        sha = app.rawstore.put(raw)
+        key = MessageKey(self.mailbox.name, source.uidvalidity(), uid)
+        try:
+            outcome, folder = self._decide(key, raw, sha)
+        except Exception as exc:  # noqa: BLE001 - any failure of one message must not stop the worker
+            log.warning("message %s uid=%s failed: %s", self.mailbox.name, uid, exc)
+            outcome, folder = self._record_failure(key, raw, sha, exc)
+        if outcome == Claim.NOT_DUE.value:
+            return None
+        if folder is not None:
+            source.move(uid, folder)
+        log.info("message %s uid=%s sha256=%s: %s", self.mailbox.name, uid, sha[:12], outcome)
+        app.wake_outbox()
+        return Result(uid, outcome, folder)
+
+    def _decide(self, key: MessageKey, raw: bytes, sha: str) -> tuple[str, str | None]:
+        app, mb = self.app, self.mailbox
+        now = app.clock.now()
+        with app.uow() as uow:
+            claimed = ledger.claim(uow.session, key, sha256=sha, now=now)
+            if claimed.claim is Claim.DONE:
+                uow.commit()
+                return "already-done", mb.processed
+            if claimed.claim is Claim.QUARANTINED:
+                uow.commit()
+                return "already-quarantined", mb.quarantine
+            if claimed.claim is Claim.NOT_DUE:
+                return Claim.NOT_DUE.value, None
+            row = claimed.row
+            assert row is not None
+            ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha)
+            try:
+                msg = parse(raw)
+            except MalformedMessage as exc:
+                row.state, row.outcome, row.finished_at = "quarantined", "malformed", now
+                row.last_error = str(exc)
+                notify_clerks(
+                    ctx, sender="", subject="", reason=f"Thư không đọc được ({exc}).", folder=mb.quarantine
+                )
+                uow.commit()
+                return "quarantined.malformed", mb.quarantine
+            row.message_id = msg.message_id[:998]
+            row.sender = msg.sender[:255]
+            row.subject = msg.subject
+            outcome = dispatch.handle(ctx, msg)
+            row.state, row.outcome, row.finished_at = "done", outcome, now
+            uow.commit()
+            return outcome, mb.processed
+
+    def _record_failure(
+        self, key: MessageKey, raw: bytes, sha: str, exc: Exception
+    ) -> tuple[str, str | None]:
+        app, mb = self.app, self.mailbox
+        now = app.clock.now()
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        with app.uow() as uow:
+            row = ledger.record_failure(
+                uow.session,
+                key,
+                sha256=sha,
+                error=error,
+                now=now,
+                max_attempts=app.config.service.max_attempts,
+                retry_base=dt.timedelta(seconds=app.config.service.retry_base_seconds),
+            )
+            if row.state != "quarantined":
+                uow.commit()
+                return f"failed.attempt-{row.attempts}", None
+            try:
+                msg = parse(raw)
+                sender, subject = msg.sender, msg.subject
+            except MalformedMessage:
+                sender, subject = "", ""
+            ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha)
+            notify_clerks(
+                ctx,
+                sender=sender,
+                subject=subject,
+                reason=f"Xử lý không thành công sau {row.attempts} lần thử: {error[:300]}",
+                folder=mb.quarantine,
+            )
+            uow.commit()
+            return "quarantined.failed", mb.quarantine

@@ -1,0 +1,93 @@
+"""``vanthu run``: the mailbox watchers, the outbox sender and the scheduler, until SIGTERM.
+
+Watchers are threads (imapclient blocks); the outbox sender and APScheduler run on the asyncio
+loop. On SIGTERM or SIGINT every watcher finishes the message in hand, the outbox gets one last
+pass, and the process exits 0. ``--once`` processes what is waiting, delivers the outbox and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select
+
+from models.tables import MailLedger, OutboxMessage
+from worker.app import App
+from worker.outbox_sender import deliver_due, run_sender
+from worker.watcher import drain_once, watch
+
+log = logging.getLogger(__name__)
+
+
+def housekeeping(app: App) -> None:
+    """Log the backlog (failed messages, undelivered mail) so an operator sees trouble in the logs."""
+    with app.uow() as uow:
+        failed = uow.session.execute(
+            select(func.count()).select_from(MailLedger).where(MailLedger.state == "failed")
+        ).scalar_one()
+        waiting = uow.session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state.in_(("pending", "sending")))
+        ).scalar_one()
+        undeliverable = uow.session.execute(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "failed")
+        ).scalar_one()
+    log.info(
+        "housekeeping: %s messages awaiting retry, %s mails waiting, %s undeliverable",
+        failed,
+        waiting,
+        undeliverable,
+    )
+
+
+def _wake(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
+    """Set ``event`` from any thread (a watcher thread that has just queued mail)."""
+    loop.call_soon_threadsafe(event.set)
+
+
+async def run_once(app: App) -> int:
+    """Process every mailbox once, deliver the outbox, return the number of messages handled."""
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+    app.wake_outbox = lambda: _wake(loop, wake)
+    handled = 0
+    for mb in app.config.mailboxes:
+        handled += await asyncio.to_thread(drain_once, app, mb)
+    await deliver_due(app, app.transport())
+    return handled
+
+
+async def run_forever(app: App) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    stop_threads = threading.Event()
+    wake = asyncio.Event()
+    app.wake_outbox = lambda: _wake(loop, wake)
+
+    def request_stop() -> None:
+        log.info("stop requested: finishing the message in hand")
+        stop_threads.set()
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop)
+    scheduler = AsyncIOScheduler(timezone=app.config.tz)
+    scheduler.add_job(housekeeping, "interval", minutes=15, args=[app], id="housekeeping", coalesce=True)
+    scheduler.start()
+    transport = app.transport()
+    watchers = [
+        asyncio.create_task(asyncio.to_thread(watch, app, mb, stop_threads)) for mb in app.config.mailboxes
+    ]
+    sender = asyncio.create_task(run_sender(app, transport, stop, wake))
+    log.info("vanthu running: %d mailbox(es)", len(watchers))
+    await stop.wait()
+    scheduler.shutdown(wait=False)
+    await asyncio.gather(*watchers, return_exceptions=True)
+    await sender
+    await deliver_due(app, transport)
+    log.info("vanthu stopped")
