@@ -28,13 +28,28 @@ class Command(enum.Enum):
     HELP = "tro giup"
 
 
-# Folded spellings (no diacritics, lower case) that name each command.
+# Spellings that name each command, with diacritics. A typed word matches when it equals the word with
+# its diacritics or with none at all (``Lấy số``, ``LAY SO``, ``lấy so``), but not another word that
+# folds the same (``Lấy sổ`` — "take the notebook" — is not a command).
 _SPELLINGS: tuple[tuple[Command, tuple[str, ...]], ...] = (
-    (Command.NUMBER, ("lay so", "xin so", "cap so")),
-    (Command.CANCEL, ("huy so",)),
-    (Command.INSERT, ("chen so",)),
-    (Command.HELP, ("tro giup", "huong dan", "help")),
+    (Command.NUMBER, ("lấy số", "xin số", "cấp số")),
+    (Command.CANCEL, ("hủy số", "huỷ số")),
+    (Command.INSERT, ("chèn số",)),
+    (Command.HELP, ("trợ giúp", "hướng dẫn", "help")),
 )
+
+
+_WORD = re.compile(r"[^\s:.,;-]+")
+
+
+def _word_matches(typed: str, canonical: str) -> bool:
+    typed = typed.lower()
+    return typed == canonical or typed == fold(canonical)
+
+
+def _starts_with(words: list[str], spelling: str) -> bool:
+    wanted = spelling.split()
+    return len(words) >= len(wanted) and all(_word_matches(w, c) for w, c in zip(words, wanted, strict=False))
 
 
 @dataclass(frozen=True)
@@ -59,20 +74,14 @@ def parse_subject(subject: str) -> Subject:
     tag = tag_match.group(1).upper() if tag_match else None
     without_tag = TAG.sub(" ", subject)
     clean = strip_prefixes(without_tag)
-    folded = fold(clean)
+    tokens = list(_WORD.finditer(clean))[:3]
+    words = [t.group(0) for t in tokens]
     for command, spellings in _SPELLINGS:
         for spelling in spellings:
-            if folded == spelling or re.match(rf"^{re.escape(spelling)}(?=[\s:.,-]|$)", folded):
-                rest = _cut_words(clean, len(spelling.split()))
+            if _starts_with(words, spelling):
+                rest = clean[tokens[len(spelling.split()) - 1].end() :]
                 return Subject(command, rest.lstrip(" :.-").strip(), tag, clean)
     return Subject(None, clean, tag, clean)
-
-
-def _cut_words(text: str, n: int) -> str:
-    parts = text.split(None, n)
-    if len(parts) <= n:
-        return ""
-    return parts[n]
 
 
 _FIELD = re.compile(r"^\s*([^\W\d_][\w ]{0,40}?)\s*:\s*(.*?)\s*$")

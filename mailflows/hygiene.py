@@ -46,11 +46,7 @@ def machine_generated(msg: ParsedMessage, own_domain: str) -> str | None:
     ):
         if name in h:
             return f"{name} header"
-    if (
-        own_domain
-        and msg.message_id.lower().endswith(f"@{own_domain.lower()}>")
-        and msg.message_id.startswith("<vt-")
-    ):
+    if own_domain and msg.message_id.lower().endswith(f"@{own_domain.lower()}>") and msg.message_id.startswith("<vt-"):
         return "our own Message-ID"
     if _OOO_SUBJECT.match(fold(msg.subject)):
         return "out-of-office subject"

@@ -123,9 +123,7 @@ def _attachments(msg: EmailMessage) -> tuple[Attachment, ...]:
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
             continue
-        found.append(
-            Attachment(nfc(part.get_filename() or "") or "attachment", part.get_content_type(), data)
-        )
+        found.append(Attachment(nfc(part.get_filename() or "") or "attachment", part.get_content_type(), data))
     return tuple(found)
 
 
@@ -181,6 +179,4 @@ def parse(raw: bytes) -> ParsedMessage:
 
 def nfc_lines(text: str) -> str:
     """NFC-normalise each line, keeping the line structure (``Key: value`` lines matter)."""
-    return "\n".join(
-        unicodedata.normalize("NFC", line).rstrip() for line in text.replace("\r\n", "\n").split("\n")
-    )
+    return "\n".join(unicodedata.normalize("NFC", line).rstrip() for line in text.replace("\r\n", "\n").split("\n"))

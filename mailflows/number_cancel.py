@@ -33,10 +33,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         reason = (
             f"Không tìm thấy số «{argument}» trong các sổ của đơn vị."
             if not found
-            else (
-                f"Có nhiều văn bản mang số «{argument}»: "
-                f"ghi đủ ký hiệu, ví dụ «Hủy số {found[0].number_str}»."
-            )
+            else (f"Có nhiều văn bản mang số «{argument}»: ghi đủ ký hiệu, ví dụ «Hủy số {found[0].number_str}».")
         )
         reply_problem(
             ctx,
@@ -61,9 +58,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         )
         return "cancel.refused"
     try:
-        documents.cancel(
-            session, doc, by=person, reason=field(values, "ly do"), at=ctx.now(), tz=ctx.settings.tz
-        )
+        documents.cancel(session, doc, by=person, reason=field(values, "ly do"), at=ctx.now(), tz=ctx.settings.tz)
     except NumberingError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=str(exc), document=doc)
         return "cancel.rejected"

@@ -35,9 +35,7 @@ def _choose_type(ctx: FlowContext, given: str, title: str, matched: Title | None
     return catalog.from_title(title)
 
 
-def _choose_register(
-    registers: list[Register], wanted: str, matched: Title | None
-) -> tuple[list[Register], str]:
+def _choose_register(registers: list[Register], wanted: str, matched: Title | None) -> tuple[list[Register], str]:
     if wanted:
         w = fold(wanted)
         chosen = [r for r in registers if fold(r.code) == w or fold(r.name) == w]

@@ -28,9 +28,7 @@ def drafter_symbol(person: Person) -> str:
 def clerks_of(session: Session, unit: Unit) -> list[Person]:
     """The clerks who keep ``unit``'s records: its own, its departments', else the nearest parent's."""
     for u in unit_chain(unit):
-        dept_ids = session.execute(
-            select(Unit.id).where(Unit.parent_id == u.id, Unit.level == "department")
-        ).scalars()
+        dept_ids = session.execute(select(Unit.id).where(Unit.parent_id == u.id, Unit.level == "department")).scalars()
         ids = [u.id, *dept_ids]
         people = session.execute(
             select(Person).where(Person.unit_id.in_(ids), Person.active.is_(True)).order_by(Person.email)

@@ -120,9 +120,7 @@ def _entries(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
     last = 0
     while True:
         rows = (
-            session.execute(
-                select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
-            )
+            session.execute(select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch))
             .scalars()
             .all()
         )

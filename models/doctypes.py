@@ -84,9 +84,7 @@ class DocTypeCatalog:
         if exact:
             return exact
         f = fold(text)
-        return [
-            t for t in self.types if f in (fold(t.key), fold(t.code), fold(t.name)) and (t.code or t.name)
-        ]
+        return [t for t in self.types if f in (fold(t.key), fold(t.code), fold(t.name)) and (t.code or t.name)]
 
     def from_title(self, title: str) -> list[DocType]:
         """Types whose name starts the title (``Quyết định phê chuẩn …`` → Quyết định), longest first."""

@@ -90,9 +90,7 @@ def reserve(session: Session, req: NumberRequest, *, at: dt.datetime, tz: ZoneIn
         register_year=year,
         number=n,
         suffix="",
-        number_str=number_string(
-            reg, n, "", type_code=req.doc_type.code, symbol=owner.symbol, drafter=req.drafter
-        ),
+        number_str=number_string(reg, n, "", type_code=req.doc_type.code, symbol=owner.symbol, drafter=req.drafter),
         status="reserved",
         type_code=req.doc_type.key,
         type_name=req.doc_type.name,
@@ -153,9 +151,7 @@ def find_by_number(session: Session, units: list[Unit], parsed: ParsedNumber) ->
     return [d for d in rows if d.register_year == newest]
 
 
-def cancel(
-    session: Session, doc: Document, *, by: Person, reason: str, at: dt.datetime, tz: ZoneInfo
-) -> None:
+def cancel(session: Session, doc: Document, *, by: Person, reason: str, at: dt.datetime, tz: ZoneInfo) -> None:
     """Cancel a reserved number (hủy số): it stays in the register, marked cancelled, with who/when/why."""
     if doc.status == "cancelled":
         raise NumberingError(f"Số {doc.number_str} đã bị hủy trước đó.")

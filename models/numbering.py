@@ -47,14 +47,10 @@ def format_number(number: int, suffix: str = "") -> str:
     return f"{number:02d}{suffix}"
 
 
-def number_string(
-    register: Register, number: int, suffix: str, *, type_code: str, symbol: str, drafter: str
-) -> str:
+def number_string(register: Register, number: int, suffix: str, *, type_code: str, symbol: str, drafter: str) -> str:
     """The full number and symbol, e.g. ``05/QĐ-VKSQN`` or, for a công văn, ``12/VKSQN-VP``."""
     pattern = register.pattern if type_code else register.untyped_pattern
-    text = pattern.format(
-        number=format_number(number, suffix), type=type_code, symbol=symbol, drafter=drafter
-    )
+    text = pattern.format(number=format_number(number, suffix), type=type_code, symbol=symbol, drafter=drafter)
     # A pattern with an empty part (a unit without drafting departments) must not leave "--" or "-".
     return re.sub(r"-{2,}", "-", text).rstrip("-")
 

@@ -31,11 +31,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if not self._committed:
-                self.session.rollback()
-        finally:
-            self.session.close()
+        # Closing without commit rolls the transaction back; unlike rollback() it leaves what was
+        # read loaded (detached), so read-only callers can still use the objects afterwards.
+        self.session.close()
 
     def commit(self) -> None:
         """Commit the transaction; after this the unit of work may not be used for writes."""

@@ -94,9 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="vanthu", description="The records office of a procuracy, by email."
-    )
+    parser = argparse.ArgumentParser(prog="vanthu", description="The records office of a procuracy, by email.")
     parser.add_argument(
         "-c",
         "--config",
@@ -111,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the worker until SIGTERM")
     run.add_argument("--once", action="store_true", help="process what is waiting, deliver the outbox, exit")
     run.set_defaults(func=cmd_run)
-    au = sub.add_parser("audit", help="audit log commands").add_subparsers(
-        dest="audit_command", required=True
-    )
+    au = sub.add_parser("audit", help="audit log commands").add_subparsers(dest="audit_command", required=True)
     au.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
     demo = sub.add_parser("demo", help="run the embedded demonstration")
     demo.add_argument("--dir", default="var/demo")

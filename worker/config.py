@@ -194,9 +194,7 @@ def _check_references(cfg: Config) -> list[tuple[str, str]]:
         if m.kind == "imap" and not m.user:
             errors.append((f"mailboxes[{i}].user", "an IMAP mailbox needs a user"))
         if m.kind == "imap" and m.password_env and m.password_env not in os.environ:
-            errors.append(
-                (f"mailboxes[{i}].password_env", f"environment variable {m.password_env} is not set")
-            )
+            errors.append((f"mailboxes[{i}].password_env", f"environment variable {m.password_env} is not set"))
     if cfg.smtp.password_env and cfg.smtp.password_env not in os.environ:
         errors.append(("smtp.password_env", f"environment variable {cfg.smtp.password_env} is not set"))
     return errors
@@ -232,9 +230,7 @@ def _read_people(path: Path, unit_codes: set[str]) -> tuple[tuple[Person, ...], 
                 errors.append((key, f"roles must be some of {', '.join(ROLES)} (got {row['roles']!r})"))
                 continue
             people.append(
-                Person(
-                    email=email, full_name=nfc(row["full_name"] or ""), unit=row["unit"].strip(), roles=roles
-                )
+                Person(email=email, full_name=nfc(row["full_name"] or ""), unit=row["unit"].strip(), roles=roles)
             )
     return tuple(people), errors
 

@@ -99,8 +99,7 @@ def run_demo(target: Path) -> int:
         with app.uow() as uow:
             rows = uow.session.execute(select(MailLedger).order_by(MailLedger.uid)).scalars().all()
             replies = {
-                r.ledger_id: r
-                for r in uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
+                r.ledger_id: r for r in uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
             }
             count, problem = audit.verify(uow.session)
     finally:
@@ -116,18 +115,13 @@ def run_demo(target: Path) -> int:
         print(f"   kết quả : {row.outcome}")
         if reply is None:
             print(
-                "   trả lời : (không trả lời — thư tự động)"
-                if row.outcome.startswith("ignored")
-                else "   trả lời : -"
+                "   trả lời : (không trả lời — thư tự động)" if row.outcome.startswith("ignored") else "   trả lời : -"
             )
         else:
             print(f"   trả lời : {reply.subject}")
             print(f"   tệp     : {_reply_file(mail_root, reply.to_addr, reply.message_id)}")
         print()
-    print(
-        f"Nhật ký kiểm toán: {count} mục, "
-        + ("nguyên vẹn." if problem is None else f"HỎNG tại mục {problem.seq}")
-    )
+    print(f"Nhật ký kiểm toán: {count} mục, " + ("nguyên vẹn." if problem is None else f"HỎNG tại mục {problem.seq}"))
     print(f"Cơ sở dữ liệu: {cfg.service.database_url}")
     print(f"Thư gửi đi: {mail_root}/<địa chỉ>/INBOX/   Bản gốc thư đến: {cfg.data_path / 'raw'}/")
     return 0 if problem is None else 1

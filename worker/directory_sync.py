@@ -70,9 +70,7 @@ def sync(session: Session, config: Config, *, now: dt.datetime) -> dict[str, int
         person = people.get(pc.email)
         if person is None:
             session.add(
-                Person(
-                    email=pc.email, full_name=pc.full_name, unit_id=unit_id, roles=list(pc.roles), active=True
-                )
+                Person(email=pc.email, full_name=pc.full_name, unit_id=unit_id, roles=list(pc.roles), active=True)
             )
             changes["people_added"] += 1
         elif (person.full_name, person.unit_id, list(person.roles), person.active) != (

@@ -41,9 +41,7 @@ class LocalSource:
         raw = self.fetch(uid)
         if raw is None:
             return
-        box = (
-            self._mh.get_folder(folder) if folder in self._mh.list_folders() else self._mh.add_folder(folder)
-        )
+        box = self._mh.get_folder(folder) if folder in self._mh.list_folders() else self._mh.add_folder(folder)
         box.add(raw)
         (self.inbox_dir / str(uid)).unlink(missing_ok=True)
 

@@ -82,9 +82,7 @@ def mark_failed(app: App, row_id: int, error: TransportError) -> None:
             )
         else:
             row.state = "pending"
-            row.next_attempt_at = now + min(
-                dt.timedelta(seconds=15 * 2 ** (row.attempts - 1)), dt.timedelta(hours=2)
-            )
+            row.next_attempt_at = now + min(dt.timedelta(seconds=15 * 2 ** (row.attempts - 1)), dt.timedelta(hours=2))
         uow.commit()
 
 
@@ -112,9 +110,7 @@ def next_due(app: App) -> dt.datetime | None:
     """When the next pending or leased row becomes due (None when the outbox is empty)."""
     with app.uow() as uow:
         return uow.session.execute(
-            select(func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.state.in_(("pending", "sending"))
-            )
+            select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.state.in_(("pending", "sending")))
         ).scalar_one_or_none()
 
 

@@ -112,9 +112,7 @@ class Processor:
             except MalformedMessage as exc:
                 row.state, row.outcome, row.finished_at = "quarantined", "malformed", now
                 row.last_error = str(exc)
-                notify_clerks(
-                    ctx, sender="", subject="", reason=f"Thư không đọc được ({exc}).", folder=mb.quarantine
-                )
+                notify_clerks(ctx, sender="", subject="", reason=f"Thư không đọc được ({exc}).", folder=mb.quarantine)
                 uow.commit()
                 return "quarantined.malformed", mb.quarantine
             row.message_id = msg.message_id[:998]
@@ -125,9 +123,7 @@ class Processor:
             uow.commit()
             return outcome, mb.processed
 
-    def _record_failure(
-        self, key: MessageKey, raw: bytes, sha: str, exc: Exception
-    ) -> tuple[str, str | None]:
+    def _record_failure(self, key: MessageKey, raw: bytes, sha: str, exc: Exception) -> tuple[str, str | None]:
         app, mb = self.app, self.mailbox
         now = app.clock.now()
         error = "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -30,9 +30,7 @@ def housekeeping(app: App) -> None:
             select(func.count()).select_from(MailLedger).where(MailLedger.state == "failed")
         ).scalar_one()
         waiting = uow.session.execute(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.state.in_(("pending", "sending")))
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state.in_(("pending", "sending")))
         ).scalar_one()
         undeliverable = uow.session.execute(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "failed")
@@ -80,9 +78,7 @@ async def run_forever(app: App) -> None:
     scheduler.add_job(housekeeping, "interval", minutes=15, args=[app], id="housekeeping", coalesce=True)
     scheduler.start()
     transport = app.transport()
-    watchers = [
-        asyncio.create_task(asyncio.to_thread(watch, app, mb, stop_threads)) for mb in app.config.mailboxes
-    ]
+    watchers = [asyncio.create_task(asyncio.to_thread(watch, app, mb, stop_threads)) for mb in app.config.mailboxes]
     sender = asyncio.create_task(run_sender(app, transport, stop, wake))
     log.info("vanthu running: %d mailbox(es)", len(watchers))
     await stop.wait()

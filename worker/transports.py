@@ -61,8 +61,6 @@ class LocalTransport:
 
     async def send(self, message: EmailMessage) -> None:
         raw = message.as_bytes()
-        recipients = [
-            a.lower() for _, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))
-        ]
+        recipients = [a.lower() for _, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
         for addr in recipients:
             await asyncio.to_thread(deliver_local, self.root / addr, raw)

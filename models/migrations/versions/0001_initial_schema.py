@@ -66,9 +66,7 @@ def upgrade() -> None:
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_ledger")),
-        sa.UniqueConstraint(
-            "mailbox", "uidvalidity", "uid", name=op.f("uq_mail_ledger_mailbox_uidvalidity_uid")
-        ),
+        sa.UniqueConstraint("mailbox", "uidvalidity", "uid", name=op.f("uq_mail_ledger_mailbox_uidvalidity_uid")),
     )
     with op.batch_alter_table("mail_ledger", schema=None) as batch_op:
         batch_op.create_index("ix_mail_ledger_mailbox_sha256", ["mailbox", "sha256"], unique=False)
@@ -133,9 +131,7 @@ def upgrade() -> None:
         sa.Column("register_id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("last_value", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["register_id"], ["registers.id"], name=op.f("fk_counters_register_id_registers")
-        ),
+        sa.ForeignKeyConstraint(["register_id"], ["registers.id"], name=op.f("fk_counters_register_id_registers")),
         sa.PrimaryKeyConstraint("register_id", "year", name=op.f("pk_counters")),
     )
     op.create_table(
@@ -163,15 +159,9 @@ def upgrade() -> None:
         sa.Column("cancel_reason", sa.Text(), nullable=False),
         sa.Column("insert_reason", sa.Text(), nullable=False),
         sa.Column("source_message_id", sa.String(length=512), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["cancelled_by_id"], ["people.id"], name=op.f("fk_documents_cancelled_by_id_people")
-        ),
-        sa.ForeignKeyConstraint(
-            ["register_id"], ["registers.id"], name=op.f("fk_documents_register_id_registers")
-        ),
-        sa.ForeignKeyConstraint(
-            ["requester_id"], ["people.id"], name=op.f("fk_documents_requester_id_people")
-        ),
+        sa.ForeignKeyConstraint(["cancelled_by_id"], ["people.id"], name=op.f("fk_documents_cancelled_by_id_people")),
+        sa.ForeignKeyConstraint(["register_id"], ["registers.id"], name=op.f("fk_documents_register_id_registers")),
+        sa.ForeignKeyConstraint(["requester_id"], ["people.id"], name=op.f("fk_documents_requester_id_people")),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_documents_unit_id_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
         sa.UniqueConstraint(
@@ -208,21 +198,15 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["document_id"], ["documents.id"], name=op.f("fk_outbox_document_id_documents")
-        ),
-        sa.ForeignKeyConstraint(
-            ["ledger_id"], ["mail_ledger.id"], name=op.f("fk_outbox_ledger_id_mail_ledger")
-        ),
+        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name=op.f("fk_outbox_document_id_documents")),
+        sa.ForeignKeyConstraint(["ledger_id"], ["mail_ledger.id"], name=op.f("fk_outbox_ledger_id_mail_ledger")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("message_id", name=op.f("uq_outbox_message_id")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_state_next_attempt_at", ["state", "next_attempt_at"], unique=False)
 
-    op.execute(
-        sa.text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)").bindparams(h="0" * 64)
-    )
+    op.execute(sa.text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)").bindparams(h="0" * 64))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(AUDIT_TRIGGER_FUNCTION)
         op.execute(

@@ -1,0 +1,117 @@
+"""Building a test deployment: a configuration file, a migrated database and an App with a frozen clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from models.clock import FixedClock
+from models.migrate import upgrade
+from worker.app import App, build_app
+from worker.config import Config, load
+from worker.directory_sync import sync
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+OFFICE = "vanthu@vksquangninh.gov.vn"
+OFFICER = "ksv.lan@vksquangninh.gov.vn"
+OFFICER2 = "ksv.binh@vksquangninh.gov.vn"
+CLERK = "vanthu.hoa@vksquangninh.gov.vn"
+LEADER = "vientruong@vksquangninh.gov.vn"
+
+
+def vn_time(*args: int) -> dt.datetime:
+    """An aware datetime in Vietnam time: ``vn_time(2026, 11, 21, 9, 0)``."""
+    return dt.datetime(*args, tzinfo=VN)  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class MailboxSpec:
+    kind: str = "local"  # local | imap
+    host: str = "127.0.0.1"
+    port: int = 0
+    user: str = "vanthu"
+    address: str = OFFICE
+
+
+def write_config(
+    directory: Path,
+    db_url: str,
+    *,
+    mailbox: MailboxSpec | None = None,
+    smtp_port: int = 0,
+    extra_service: str = "",
+    people_csv: Path | None = None,
+) -> Path:
+    """Write a deployment (the example units and registers) into ``directory``; return the TOML path."""
+    mailbox = mailbox or MailboxSpec()
+    demo = (EXAMPLES / "demo.toml").read_text(encoding="utf-8")
+    rest = demo.split("# --- Units", 1)[1]
+    units_and_registers = rest.split("# --- Mailboxes", 1)[0]
+    smtp = (
+        f'[smtp]\ntransport = "smtp"\nhost = "127.0.0.1"\nport = {smtp_port}\ntls = "none"\n'
+        if smtp_port
+        else '[smtp]\ntransport = "local"\n'
+    )
+    if mailbox.kind == "imap":
+        mb = (
+            f'[[mailboxes]]\nname = "vksqn"\nunit = "VKSQN"\naddress = "{mailbox.address}"\nkind = "imap"\n'
+            f'host = "{mailbox.host}"\nport = {mailbox.port}\ntls = "none"\nuser = "{mailbox.user}"\n'
+            'password_env = "VANTHU_TEST_IMAP_PASSWORD"\n'
+        )
+    else:
+        mb = f'[[mailboxes]]\nname = "vksqn"\nunit = "VKSQN"\naddress = "{mailbox.address}"\nkind = "local"\n'
+    text = (
+        "[service]\n"
+        'timezone = "Asia/Ho_Chi_Minh"\n'
+        'data_dir = "data"\n'
+        f'database_url = "{db_url}"\n'
+        'people_csv = "people.csv"\n'
+        'mail_domain = "vksquangninh.gov.vn"\n'
+        "reply_cap_per_hour = 1000\n"
+        f"{extra_service}\n"
+        f"{smtp}\n# --- Units{units_and_registers}{mb}"
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "vanthu.toml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copy(people_csv or EXAMPLES / "people.csv", directory / "people.csv")
+    return path
+
+
+def prepared_app(config_path: Path, clock: FixedClock | None = None) -> App:
+    """Migrate the database, sync the directory, and return an App (frozen clock when given)."""
+    cfg: Config = load(config_path)
+    upgrade(cfg.service.database_url)
+    app = build_app(cfg, clock=clock)
+    with app.uow() as uow:
+        sync(uow.session, cfg, now=app.clock.now())
+        uow.commit()
+    return app
+
+
+def request(
+    sender: str,
+    subject: str,
+    body: str = "",
+    *,
+    to: str = OFFICE,
+    headers: dict[str, str] | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """An email as an officer's mail program would send it."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    msg["Message-ID"] = message_id or make_msgid(domain="test.invalid")
+    for k, v in (headers or {}).items():
+        msg[k] = v
+    msg.set_content(body or "\n")
+    return msg
