@@ -99,3 +99,12 @@ def test_a_lease_left_by_a_dead_worker_runs_out_and_the_mail_goes_out(app: App, 
     assert _deliver(app, transport) == 0
     clock.advance(dt.timedelta(seconds=app.config.service.outbox_lease_seconds + 1))
     assert _deliver(app, transport) == 1
+
+
+def test_housekeeping_reports_the_backlog(app: App) -> None:
+    from cron.housekeeping import backlog
+
+    send(app, request(OFFICER, "Lấy số: Báo cáo", "Loại: BC\n"))
+    assert backlog(app.uow) == {"awaiting_retry": 0, "mail_waiting": 1, "undeliverable": 0}
+    _deliver(app, RecordingTransport())
+    assert backlog(app.uow)["mail_waiting"] == 0

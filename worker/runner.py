@@ -13,34 +13,13 @@ import signal
 import threading
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import func, select
 
-from models.tables import MailLedger, OutboxMessage
+from cron.housekeeping import backlog
 from worker.app import App
 from worker.outbox_sender import deliver_due, run_sender
 from worker.watcher import drain_once, watch
 
 log = logging.getLogger(__name__)
-
-
-def housekeeping(app: App) -> None:
-    """Log the backlog (failed messages, undelivered mail) so an operator sees trouble in the logs."""
-    with app.uow() as uow:
-        failed = uow.session.execute(
-            select(func.count()).select_from(MailLedger).where(MailLedger.state == "failed")
-        ).scalar_one()
-        waiting = uow.session.execute(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state.in_(("pending", "sending")))
-        ).scalar_one()
-        undeliverable = uow.session.execute(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "failed")
-        ).scalar_one()
-    log.info(
-        "housekeeping: %s messages awaiting retry, %s mails waiting, %s undeliverable",
-        failed,
-        waiting,
-        undeliverable,
-    )
 
 
 def _wake(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
@@ -75,7 +54,7 @@ async def run_forever(app: App) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop)
     scheduler = AsyncIOScheduler(timezone=app.config.tz)
-    scheduler.add_job(housekeeping, "interval", minutes=15, args=[app], id="housekeeping", coalesce=True)
+    scheduler.add_job(backlog, "interval", minutes=15, args=[app.uow], id="housekeeping", coalesce=True)
     scheduler.start()
     transport = app.transport()
     watchers = [asyncio.create_task(asyncio.to_thread(watch, app, mb, stop_threads)) for mb in app.config.mailboxes]
