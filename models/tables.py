@@ -168,10 +168,101 @@ class Document(Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     insert_reason: Mapped[str] = mapped_column(Text, default="")
     source_message_id: Mapped[str] = mapped_column(String(512), default="")
+    # Incoming documents (registered in an incoming register):
+    direction: Mapped[str] = mapped_column(String(8), default="out")  # in | out
+    paper: Mapped[bool] = mapped_column(Boolean, default=False)
+    issuer: Mapped[str] = mapped_column(String(512), default="")
+    orig_number: Mapped[str] = mapped_column(String(128), default="")  # số, ký hiệu as the issuer wrote it
+    orig_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    urgency: Mapped[str] = mapped_column(String(16), default="")  # "" | Khẩn | Thượng khẩn | Hỏa tốc
+    sender_email: Mapped[str] = mapped_column(String(255), default="")
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    field_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     register: Mapped[Register] = relationship()
     unit: Mapped[Unit] = relationship()
     requester: Mapped[Person | None] = relationship(foreign_keys=[requester_id])
+
+
+class DocumentFile(Base):
+    """A file of a document, kept in the file store by SHA-256."""
+
+    __tablename__ = "document_files"
+    __table_args__ = (Index("ix_document_files_sha256", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class SignatureCheck(Base):
+    """The validation result of one signature field of one file."""
+
+    __tablename__ = "signature_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("document_files.id"))
+    field_name: Mapped[str] = mapped_column(String(255), default="")
+    signer_name: Mapped[str] = mapped_column(String(255), default="")
+    signer_org: Mapped[str] = mapped_column(String(255), default="")
+    signing_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    intact: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid: Mapped[bool] = mapped_column(Boolean, default=False)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expired: Mapped[bool] = mapped_column(Boolean, default=False)
+    coverage: Mapped[str] = mapped_column(String(32), default="")
+    modification_level: Mapped[str] = mapped_column(String(32), default="")
+    sub_filter: Mapped[str] = mapped_column(String(64), default="")
+    problem: Mapped[str] = mapped_column(String(64), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class Assignment(Base):
+    """Who must handle (or see) a document, by when, and on what legal basis."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_status_deadline_at", "status", "deadline_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    role: Mapped[str] = mapped_column(String(16))  # main | copy | decide
+    status: Mapped[str] = mapped_column(String(16))  # open | done | cancelled
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deadline_label: Mapped[str] = mapped_column(String(255), default="")
+    legal_basis: Mapped[str] = mapped_column(String(255), default="")
+    rule_name: Mapped[str] = mapped_column(String(255), default="")
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    assigned_by: Mapped[str] = mapped_column(String(255), default="")
+
+
+class QuarantineItem(Base):
+    """A message set aside for the clerk to decide; the tag ties the clerk's reply to it."""
+
+    __tablename__ = "quarantine_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tag: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    mailbox: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    ledger_id: Mapped[int | None] = mapped_column(ForeignKey("mail_ledger.id"), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    sender: Mapped[str] = mapped_column(String(255), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(998), default="")
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))  # pending | registered | returned | paper
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(255), default="")
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
 
 
 class MailLedger(Base):
@@ -222,6 +313,9 @@ class OutboxMessage(Base):
     in_reply_to: Mapped[str] = mapped_column(String(998), default="")
     references: Mapped[str] = mapped_column(Text, default="")
     auto_submitted: Mapped[str] = mapped_column(String(32), default="auto-replied")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")  # normal | urgent
+    # [{"filename", "content_type", "sha256"} (from the file store) or {"filename", "content_type", "text"}]
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
     ledger_id: Mapped[int | None] = mapped_column(ForeignKey("mail_ledger.id"), nullable=True)
     state: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | suppressed
