@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from models.text import fold, nfc
 
-TAG = re.compile(r"\[(VT-\d{4}-\d{6,})\]", re.IGNORECASE)
+TAG = re.compile(r"\[(VTQ?-\d{4}-\d{6,})\]", re.IGNORECASE)
 _PREFIX = re.compile(
     r"^\s*(?:re|fw|fwd|tl|tr|aw|wg|sv|vs|trả lời|tra loi|chuyển tiếp|chuyen tiep|phản hồi|phan hoi)"
     r"\s*(?:\[\d+\])?\s*:\s*",

@@ -7,12 +7,14 @@ happens is recorded in the audit log with the outcome, so nothing disappears sil
 
 from __future__ import annotations
 
+from mailflows import clerk_intake, intake, number_cancel, number_insert, number_request
 from mailflows import help as help_flow
-from mailflows import number_cancel, number_insert, number_request
+from mailflows.clerk_intake import is_paper_subject
 from mailflows.commands import Command, parse_subject
 from mailflows.context import FlowContext
 from mailflows.hygiene import authenticated, machine_generated
 from mailflows.message import ParsedMessage
+from mailflows.outcomes import must_forget
 from mailflows.people import person_by_email, unit_by_code
 from mailflows.replies import enqueue
 from models import audit
@@ -24,6 +26,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
     The caller commits. Raising rolls everything back and the message is tried again later.
     """
     outcome = _route(ctx, msg)
+    forget = must_forget(outcome)
     audit.append(
         ctx.uow.session,
         at=ctx.now(),
@@ -34,8 +37,8 @@ def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
         object_id=ctx.sha256[:16] or msg.message_id[:128],
         details={
             "mailbox": ctx.mailbox.name,
-            "message_id": msg.message_id,
-            "subject": msg.subject[:300],
+            "message_id": "" if forget else msg.message_id,
+            "subject": "" if forget else msg.subject[:300],
             "outcome": outcome,
         },
     )
@@ -49,6 +52,9 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
     session = ctx.uow.session
     person = person_by_email(session, msg.sender)
     subject = parse_subject(msg.subject)
+    if person is None and subject.command is None:
+        # Mail from outside the directory that is not a command is an incoming document.
+        return intake.handle(ctx, msg)
     if person is None:
         unit = unit_by_code(session, ctx.mailbox.unit_code)
         enqueue(
@@ -66,6 +72,10 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
         # The From address is in the directory but the message did not pass DKIM or SPF: it may be
         # forged, so it changes nothing and its supposed sender is not answered.
         return "ignored.unauthenticated"
+    if subject.tag and subject.tag.startswith("VTQ-"):
+        return clerk_intake.handle_decision(ctx, msg, person, subject.tag)
+    if is_paper_subject(msg.subject):
+        return clerk_intake.handle_paper(ctx, msg, person)
     if subject.command is Command.NUMBER:
         return number_request.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.CANCEL:

@@ -1,7 +1,10 @@
-"""Quarantine: a message vanthu will not process is moved aside untouched and the clerk is told.
+"""Quarantine: a message vanthu will not handle by itself is set aside untouched and the clerk is told.
 
-Only the fact is recorded (sender, subject, reason, the raw message's hash); the mail itself stays on
-the server in the quarantine folder, and its bytes in the raw store, so nothing is lost.
+The mail stays on the server in the quarantine folder and its bytes stay in the raw store, so nothing
+is lost; a quarantine item with a tag (``[VTQ-2026-000001]``) lets the clerk decide by replying
+``Đăng ký`` or ``Trả lại: lý do``. A message that looks secret is different: vanthu must not keep it, so
+the item records only the sender, the time, the marking and the message's hash, and the clerk is
+told to handle it on paper.
 """
 
 from __future__ import annotations
@@ -9,36 +12,58 @@ from __future__ import annotations
 from mailflows.context import FlowContext
 from mailflows.people import clerks_of, unit_by_code
 from mailflows.replies import enqueue
-from models import audit
+from models.incoming import new_quarantine_item
+from models.tables import QuarantineItem
+
+SECRET = "secret"
 
 
-def notify_clerks(ctx: FlowContext, *, sender: str, subject: str, reason: str, folder: str) -> int:
-    """Audit the quarantine and queue one notice per clerk of the mailbox's unit; return the count."""
+def quarantine(
+    ctx: FlowContext,
+    *,
+    sender: str,
+    subject: str,
+    message_id: str,
+    reason_code: str,
+    reason: str,
+    folder: str,
+    marking: str = "",
+) -> QuarantineItem:
+    """Record a quarantine item and queue one notice per clerk of the mailbox's unit."""
     session = ctx.uow.session
     now = ctx.now()
-    audit.append(
+    unit = unit_by_code(session, ctx.mailbox.unit_code)
+    secret = reason_code == SECRET
+    item = new_quarantine_item(
         session,
+        mailbox=ctx.mailbox.name,
+        unit=unit,
+        ledger_id=ctx.ledger_id,
+        sha256=ctx.sha256,
+        sender=sender,
+        subject="" if secret else subject,
+        message_id=message_id,
+        reason_code=reason_code,
+        reason=reason,
         at=now,
         tz=ctx.settings.tz,
-        actor="vanthu",
-        action="mail.quarantined",
-        object_type="message",
-        object_id=ctx.sha256[:16],
-        details={"mailbox": ctx.mailbox.name, "sender": sender, "subject": subject[:300], "reason": reason},
     )
-    clerks = clerks_of(session, unit_by_code(session, ctx.mailbox.unit_code))
-    for clerk in clerks:
+    for clerk in clerks_of(session, unit):
         enqueue(
             ctx,
             kind="quarantine",
             to=clerk.email,
             template="quarantine_notice",
             auto_submitted="auto-generated",
-            request_subject=subject or "(không có tiêu đề)",
+            tag=item.tag,
+            priority="urgent" if secret else "normal",
+            request_subject="" if secret else (subject or "(không có tiêu đề)"),
             sender=sender or "(không rõ)",
             received_at=now,
             reason=reason,
             folder=folder,
             sha256=ctx.sha256,
+            secret=secret,
+            marking=marking,
         )
-    return len(clerks)
+    return item

@@ -40,12 +40,21 @@ def enqueue(
     reply_to: ParsedMessage | None = None,
     document: Document | None = None,
     auto_submitted: str = "auto-replied",
+    tag: str | None = None,
+    priority: str = "normal",
+    attachments: list[dict[str, str]] | None = None,
     **variables: Any,
 ) -> OutboxMessage:
-    """Render ``template`` and queue it for ``to``; returns the outbox row (not yet committed)."""
+    """Render ``template`` and queue it for ``to``; returns the outbox row (not yet committed).
+
+    ``tag`` (default: the document's) goes into the subject by the template and heads ``References``.
+    ``attachments`` are dicts ``{"filename", "content_type", "sha256"}`` naming a file in the file store,
+    or ``{"filename", "content_type", "text"}`` carrying a small text part.
+    """
     session = ctx.uow.session
     now = ctx.now()
-    tag = document.tag if document is not None else None
+    if tag is None and document is not None:
+        tag = document.tag
     rendered = ctx.templates.render(template, tag=tag, mailbox_address=ctx.mailbox.address, **variables)
     domain = ctx.settings.mail_domain
     refs: list[str] = []
@@ -67,6 +76,8 @@ def enqueue(
         in_reply_to=reply_to.message_id if reply_to is not None else "",
         references=" ".join(refs[-20:]),
         auto_submitted=auto_submitted,
+        priority=priority,
+        attachments=list(attachments or []),
         document_id=document.id if document is not None else None,
         ledger_id=ctx.ledger_id,
         state="pending",

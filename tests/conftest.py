@@ -10,6 +10,7 @@ import pytest
 from models.clock import FixedClock
 from tests.harness.mailstack import MailStack, ensure_dovecot
 from tests.harness.pg import create_database, drop_database, pg_available
+from tests.pdfkit import TestPki, make_pki
 from tests.support import prepared_app, vn_time, write_config
 from worker.app import App
 
@@ -69,3 +70,9 @@ def app(db_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[App]:
         yield application
     finally:
         application.close()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
+    """A test PKI made for this run: root → intermediate → signers, an untrusted root, a CRL."""
+    return make_pki(tmp_path_factory.mktemp("pki"))

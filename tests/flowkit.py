@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,6 +12,8 @@ from models.tables import Document, MailLedger, OutboxMessage
 from worker.app import App
 from worker.local_source import LocalSource, deliver_local
 from worker.processor import Processor, Result
+
+T = TypeVar("T")
 
 
 def inbox_root(app: App) -> LocalSource:
@@ -44,3 +47,9 @@ def documents(app: App) -> list[Document]:
 def ledger(app: App) -> list[MailLedger]:
     with app.uow() as uow:
         return list(uow.session.execute(select(MailLedger).order_by(MailLedger.id)).scalars())
+
+
+def rows(app: App, model: type[T]) -> list[T]:
+    """Every row of ``model``'s table, in id order (detached, fully loaded)."""
+    with app.uow() as uow:
+        return list(uow.session.execute(select(model).order_by(model.id)).scalars())  # type: ignore[attr-defined]

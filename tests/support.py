@@ -47,6 +47,7 @@ def write_config(
     smtp_port: int = 0,
     extra_service: str = "",
     people_csv: Path | None = None,
+    extra: str = "",
 ) -> Path:
     """Write a deployment (the example units and registers) into ``directory``; return the TOML path."""
     mailbox = mailbox or MailboxSpec()
@@ -75,7 +76,7 @@ def write_config(
         'mail_domain = "vksquangninh.gov.vn"\n'
         "reply_cap_per_hour = 1000\n"
         f"{extra_service}\n"
-        f"{smtp}\n# --- Units{units_and_registers}{mb}"
+        f"{smtp}\n# --- Units{units_and_registers}{mb}\n{extra}"
     )
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "vanthu.toml"
@@ -115,3 +116,30 @@ def request(
         msg[k] = v
     msg.set_content(body or "\n")
     return msg
+
+
+def incoming(
+    sender: str,
+    subject: str,
+    files: list[tuple[str, bytes]],
+    *,
+    body: str = "Kính gửi Viện kiểm sát, xin gửi văn bản đính kèm.",
+    to: str = OFFICE,
+    sender_name: str = "",
+) -> EmailMessage:
+    """An email from an outside body carrying document files (PDFs by name)."""
+    msg = request(f"{sender_name} <{sender}>" if sender_name else sender, subject, body, to=to)
+    for name, data in files:
+        maintype, subtype = ("application", "pdf") if name.lower().endswith(".pdf") else ("application", "octet-stream")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg
+
+
+def trust_section(root: Path, crl: Path | None = None, **intake: str) -> str:
+    """TOML for ``[trust]`` (and ``[intake]`` policy keys) pointing at test PKI files."""
+    text = f'[trust]\nroots = ["{root}"]\n'
+    if crl is not None:
+        text += f'crls = ["{crl}"]\n'
+    if intake:
+        text += "[intake]\n" + "".join(f'{k} = "{v}"\n' for k, v in intake.items())
+    return text

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailflows.context import FlowContext, FlowSettings, MailboxInfo
+from mailflows.context import FlowContext, FlowSettings, IntakePolicy, MailboxInfo, PdfService
+from models.calendar import WorkCalendar
 from models.catalog import TitleCatalog
 from models.clock import Clock, SystemClock
 from models.db import make_engine, make_session_factory
 from models.doctypes import DocTypeCatalog
+from models.routing import DEFAULT_RULE_PACK, Rule, load_rule_pack
 from models.uow import UnitOfWork
 from templates import MailTemplates
+from worker.blobstore import BlobStore
 from worker.config import Config, MailboxConfig
-from worker.rawstore import RawStore
+from worker.pdf_inspect import PdfInspector, TrustMaterial, TrustSettings, load_trust
 from worker.transports import LocalTransport, SmtpTransport, Transport
 
 
@@ -30,21 +33,36 @@ class App:
     clock: Clock
     settings: FlowSettings
     templates: MailTemplates
-    rawstore: RawStore
+    rawstore: BlobStore
+    files: BlobStore
+    trust: TrustMaterial
     wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
+    def pdf_inspector(self) -> PdfInspector:
+        """A PDF service for one thread (it owns an event loop for pyHanko's async validation)."""
+        return PdfInspector(self.trust)
+
     def flow_context(
-        self, uow: UnitOfWork, mailbox: MailboxConfig, *, ledger_id: int | None, sha256: str
+        self,
+        uow: UnitOfWork,
+        mailbox: MailboxConfig,
+        *,
+        ledger_id: int | None,
+        sha256: str,
+        pdf: PdfService | None = None,
     ) -> FlowContext:
         return FlowContext(
             uow=uow,
             clock=self.clock,
             settings=self.settings,
             templates=self.templates,
-            mailbox=MailboxInfo(mailbox.name, mailbox.unit, mailbox.address),
+            mailbox=MailboxInfo(mailbox.name, mailbox.unit, mailbox.address, mailbox.quarantine),
+            pdf=pdf,
+            files=self.files,
+            raw=self.rawstore,
             ledger_id=ledger_id,
             sha256=sha256,
         )
@@ -66,13 +84,33 @@ class App:
         self.engine.dispose()
 
 
+def load_rules(config: Config) -> tuple[Rule, ...]:
+    """The deployment's own rules first, then (unless switched off) the default pack."""
+    rules: list[Rule] = []
+    if config.routing.rules_file:
+        rules += load_rule_pack(config.path(config.routing.rules_file))
+    if config.routing.default_pack:
+        rules += load_rule_pack(DEFAULT_RULE_PACK, default_unit=config.routing.default_pack_unit)
+    return tuple(rules)
+
+
 def build_app(config: Config, *, clock: Clock | None = None) -> App:
     data = config.data_path
     data.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.service.database_url)
-    titles_path = Path(config.service.titles_csv) if config.service.titles_csv else None
-    if titles_path is not None and not titles_path.is_absolute():
-        titles_path = Path(config.base_dir) / titles_path
+    titles = TitleCatalog.load(config.path(config.service.titles_csv)) if config.service.titles_csv else None
+    calendar = WorkCalendar(
+        extra_days_off={dt.date.fromisoformat(d) for d in config.routing.extra_days_off},
+        extra_working_days={dt.date.fromisoformat(d) for d in config.routing.extra_working_days},
+    )
+    trust = load_trust(
+        TrustSettings(
+            roots=tuple(config.path(p) for p in config.trust.roots),
+            crls=tuple(config.path(p) for p in config.trust.crls),
+            allow_sha1=config.trust.allow_sha1,
+            max_bytes=int(config.intake.max_attachment_mb * 1024 * 1024),
+        )
+    )
     return App(
         config=config,
         engine=engine,
@@ -83,9 +121,20 @@ def build_app(config: Config, *, clock: Clock | None = None) -> App:
             mail_domain=config.service.mail_domain,
             reply_cap_per_hour=config.service.reply_cap_per_hour,
             doc_types=DocTypeCatalog(),
-            titles=TitleCatalog.load(titles_path) if titles_path else TitleCatalog.load(),
+            titles=titles or TitleCatalog.load(),
             authserv_id=config.service.authserv_id,
+            intake=IntakePolicy(
+                untrusted=config.intake.untrusted,
+                unsigned=config.intake.unsigned,
+                invalid=config.intake.invalid,
+                notify_sender_status=config.intake.notify_sender_status,
+            ),
+            rules=load_rules(config),
+            calendar=calendar,
+            organ_id=config.intake.organ_id,
         ),
         templates=MailTemplates(config.tz),
-        rawstore=RawStore(data / "raw"),
+        rawstore=BlobStore(data / "raw", ".eml"),
+        files=BlobStore(data / "files"),
+        trust=trust,
     )

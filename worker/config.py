@@ -9,6 +9,7 @@ server, the units and their registers, the watched mailboxes, and where the dire
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import re
 import tomllib
@@ -131,6 +132,38 @@ class MailboxConfig(_Strict):
     quarantine: str = "Quarantine"
 
 
+IntakeAction = Literal["register", "return"]
+
+
+class IntakeConfig(_Strict):
+    """What happens to incoming documents whose signatures are not simply valid and trusted."""
+
+    untrusted: IntakeAction = "register"
+    unsigned: IntakeAction = "register"
+    invalid: IntakeAction = "return"
+    notify_sender_status: bool = True
+    max_attachment_mb: float = Field(default=25.0, gt=0)
+    organ_id: str = ""  # the unit's edXML agency code (QĐ 20/2020/QĐ-TTg), e.g. "000.00.00.G22"
+
+
+class TrustConfig(_Strict):
+    """Trust roots (government PKI and public PKI) and CRLs, as files; validation is offline."""
+
+    roots: list[str] = []
+    crls: list[str] = []
+    allow_sha1: bool = False
+
+
+class RoutingConfig(_Strict):
+    """Routing rules and the working-day calendar."""
+
+    rules_file: str = ""  # TOML with [[rules]]; rules from it come before the default pack
+    default_pack: bool = True  # the shipped pack for documents from investigation bodies
+    default_pack_unit: str = "P2"  # the unit the default pack assigns to
+    extra_days_off: list[str] = []  # ISO dates, e.g. "2026-12-31"
+    extra_working_days: list[str] = []  # Saturdays worked in exchange, ISO dates
+
+
 class Person(_Strict):
     email: str
     full_name: str
@@ -144,6 +177,9 @@ class Config(_Strict):
     units: list[UnitConfig]
     registers: list[RegisterConfig] = []
     mailboxes: list[MailboxConfig] = []
+    intake: IntakeConfig = IntakeConfig()
+    trust: TrustConfig = TrustConfig()
+    routing: RoutingConfig = RoutingConfig()
 
     # Filled in by load(), not read from TOML.
     base_dir: str = ""
@@ -159,6 +195,11 @@ class Config(_Strict):
 
     def unit(self, code: str) -> UnitConfig:
         return next(u for u in self.units if u.code == code)
+
+    def path(self, value: str) -> Path:
+        """A path from the configuration, relative to the configuration file."""
+        p = Path(value)
+        return p if p.is_absolute() else Path(self.base_dir) / p
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -195,6 +236,14 @@ def _check_references(cfg: Config) -> list[tuple[str, str]]:
             errors.append((f"mailboxes[{i}].user", "an IMAP mailbox needs a user"))
         if m.kind == "imap" and m.password_env and m.password_env not in os.environ:
             errors.append((f"mailboxes[{i}].password_env", f"environment variable {m.password_env} is not set"))
+    for key in ("extra_days_off", "extra_working_days"):
+        for i, value in enumerate(getattr(cfg.routing, key)):
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                errors.append((f"routing.{key}[{i}]", f"not an ISO date (YYYY-MM-DD): {value!r}"))
+    if cfg.routing.default_pack and cfg.routing.default_pack_unit not in codes:
+        errors.append(("routing.default_pack_unit", f"no unit with code {cfg.routing.default_pack_unit!r}"))
     if cfg.smtp.password_env and cfg.smtp.password_env not in os.environ:
         errors.append(("smtp.password_env", f"environment variable {cfg.smtp.password_env} is not set"))
     return errors
@@ -253,6 +302,12 @@ def load(path: str | Path) -> Config:
         raise ConfigError([(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
     base = path.resolve().parent
     errors = _check_references(cfg)
+    for key in ("roots", "crls"):
+        for i, value in enumerate(getattr(cfg.trust, key)):
+            if not (Path(value) if Path(value).is_absolute() else base / value).is_file():
+                errors.append((f"trust.{key}[{i}]", f"file not found: {value}"))
+    if cfg.routing.rules_file and not (base / cfg.routing.rules_file).is_file():
+        errors.append(("routing.rules_file", f"file not found: {cfg.routing.rules_file}"))
     people_path = Path(cfg.service.people_csv)
     if not people_path.is_absolute():
         people_path = base / people_path

@@ -7,11 +7,12 @@ from email.utils import format_datetime, formataddr
 
 from mailflows.hygiene import LOOP_HEADER
 from models.tables import OutboxMessage
+from worker.blobstore import BlobStore
 
 SENDER_NAME = "Văn thư"
 
 
-def build(row: OutboxMessage, loop_id: str) -> EmailMessage:
+def build(row: OutboxMessage, loop_id: str, files: BlobStore | None = None) -> EmailMessage:
     """The MIME message for ``row``: plain text and HTML alternatives, threading and loop headers.
 
     Every header comes from the stored row (the Date is the time the row was written), so a message
@@ -33,6 +34,28 @@ def build(row: OutboxMessage, loop_id: str) -> EmailMessage:
     msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = loop_id
     msg["Content-Language"] = "vi"
+    if row.priority == "urgent":
+        msg["Importance"] = "high"
+        msg["X-Priority"] = "1"
+        msg["Priority"] = "urgent"
     msg.set_content(row.body_text, charset="utf-8")
     msg.add_alternative(row.body_html, subtype="html", charset="utf-8")
+    for att in row.attachments:
+        maintype, _, subtype = att["content_type"].partition("/")
+        if "text" in att:
+            msg.add_attachment(
+                att["text"].encode("utf-8"),
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=att["filename"],
+            )
+        elif files is not None:
+            msg.add_attachment(
+                files.get(att["sha256"]),
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=att["filename"],
+            )
+        else:
+            raise ValueError(f"attachment {att['filename']} needs the file store")
     return msg

@@ -96,7 +96,7 @@ async def deliver_due(app: App, transport: Transport, *, batch: int = 50) -> int
             return sent
         for row in rows:
             try:
-                await transport.send(build(row, loop_id))
+                await transport.send(build(row, loop_id, app.files))
             except TransportError as exc:
                 log.warning("outbox %s to %s failed: %s", row.message_id, row.to_addr, exc)
                 await asyncio.to_thread(mark_failed, app, row.id, exc)

@@ -24,12 +24,14 @@ from sqlalchemy import func, select
 
 from mailflows import dispatch
 from mailflows.message import MalformedMessage, parse
-from mailflows.quarantine import notify_clerks
+from mailflows.outcomes import goes_to_quarantine, must_forget
+from mailflows.quarantine import quarantine
 from models import ledger
 from models.ledger import Claim, MessageKey
 from models.tables import MailLedger
 from worker.app import App
 from worker.config import MailboxConfig
+from worker.pdf_inspect import PdfInspector
 from worker.sources import MailSource
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,19 @@ class Processor:
         self.app = app
         self.mailbox = mailbox
         self.stop = stop or threading.Event()
+        self._pdf: PdfInspector | None = None
+
+    @property
+    def pdf(self) -> PdfInspector:
+        """This processor's PDF service, made on first use in the thread that runs the processor."""
+        if self._pdf is None:
+            self._pdf = self.app.pdf_inspector()
+        return self._pdf
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
 
     def drain(self, source: MailSource) -> list[Result]:
         """Process every message waiting in the inbox (until asked to stop); return what happened."""
@@ -106,22 +121,38 @@ class Processor:
                 return Claim.NOT_DUE.value, None
             row = claimed.row
             assert row is not None
-            ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha)
+            ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha, pdf=self.pdf)
             try:
                 msg = parse(raw)
             except MalformedMessage as exc:
                 row.state, row.outcome, row.finished_at = "quarantined", "malformed", now
                 row.last_error = str(exc)
-                notify_clerks(ctx, sender="", subject="", reason=f"Thư không đọc được ({exc}).", folder=mb.quarantine)
+                quarantine(
+                    ctx,
+                    sender="",
+                    subject="",
+                    message_id="",
+                    reason_code="malformed",
+                    reason=f"Thư không đọc được ({exc}).",
+                    folder=mb.quarantine,
+                )
                 uow.commit()
                 return "quarantined.malformed", mb.quarantine
             row.message_id = msg.message_id[:998]
             row.sender = msg.sender[:255]
             row.subject = msg.subject
             outcome = dispatch.handle(ctx, msg)
-            row.state, row.outcome, row.finished_at = "done", outcome, now
+            forget = must_forget(outcome)
+            if forget:
+                row.subject = ""
+                row.message_id = ""
+            row.state = "quarantined" if goes_to_quarantine(outcome) else "done"
+            row.outcome, row.finished_at = outcome, now
             uow.commit()
-            return outcome, mb.processed
+        if forget:
+            # A secret document must not stay on an internet-connected system: only its hash remains.
+            app.rawstore.delete(sha)
+        return outcome, mb.quarantine if goes_to_quarantine(outcome) else mb.processed
 
     def _record_failure(self, key: MessageKey, raw: bytes, sha: str, exc: Exception) -> tuple[str, str | None]:
         app, mb = self.app, self.mailbox
@@ -146,10 +177,12 @@ class Processor:
             except MalformedMessage:
                 sender, subject = "", ""
             ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha)
-            notify_clerks(
+            quarantine(
                 ctx,
                 sender=sender,
                 subject=subject,
+                message_id="",
+                reason_code="failed",
                 reason=f"Xử lý không thành công sau {row.attempts} lần thử: {error[:300]}",
                 folder=mb.quarantine,
             )

@@ -63,9 +63,11 @@ def drain_once(app: App, mb: MailboxConfig, stop: threading.Event | None = None)
     source = open_source(app, mb)
     if isinstance(source, ImapSource):
         source.connect()
+    processor = Processor(app, mb, stop)
     try:
-        return len(Processor(app, mb, stop).drain(source))
+        return len(processor.drain(source))
     finally:
+        processor.close()
         source.close()
 
 
@@ -104,3 +106,4 @@ def watch(app: App, mb: MailboxConfig, stop: threading.Event) -> None:
             source.close()
         if not stop.is_set():
             stop.wait(backoff.next_delay())
+    processor.close()

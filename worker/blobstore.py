@@ -1,7 +1,8 @@
-"""Keeping every received message, byte for byte, under its SHA-256.
+"""Keeping bytes under their SHA-256: every received message, and every document's files.
 
-Files live at ``<data_dir>/raw/<aa>/<bb>/<sha256>.eml``. Writing is atomic (temp file + rename)
-and idempotent: the same bytes always land in the same file, so storing twice is harmless.
+Files live at ``<root>/<aa>/<bb>/<sha256><suffix>`` (raw messages: ``<data_dir>/raw/…/<sha256>.eml``;
+documents' files: ``<data_dir>/files/…/<sha256>``). Writing is atomic (temp file + rename) and
+idempotent: the same bytes always land in the same file, so storing twice is harmless.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import tempfile
 from pathlib import Path
 
 
-class RawStore:
-    def __init__(self, root: Path) -> None:
+class BlobStore:
+    def __init__(self, root: Path, suffix: str = "") -> None:
         self.root = root
+        self.suffix = suffix
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.eml"
+        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}{self.suffix}"
 
     def put(self, raw: bytes) -> str:
         """Store ``raw`` (if not already there) and return its SHA-256 in hex."""
@@ -40,3 +42,7 @@ class RawStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    def delete(self, sha256: str) -> None:
+        """Remove the stored copy (used only for messages vanthu must not keep, such as secret ones)."""
+        self.path_for(sha256).unlink(missing_ok=True)

@@ -1,0 +1,198 @@
+"""The clerk's part of intake: paper documents by scan (``Giấy:``), and decisions on quarantined mail.
+
+* A clerk emails a scan with a subject starting ``Giấy:`` (or containing ``[Giấy]``): the document gets
+  the next số đến of the same incoming register, marked paper. ``Key: value`` lines give what the
+  scan cannot: ``Số``, ``Ngày``, ``Cơ quan ban hành``, ``Loại``, ``Trích yếu``, ``Độ khẩn``, ``Vụ án``,
+  and ``Email người gửi`` when the sender should get a receipt.
+* A clerk replies to a quarantine notice (tag ``[VTQ-…]``) with ``Đăng ký`` — register the original
+  message anyway, with the same ``Key: value`` lines overriding what was read — or ``Trả lại: lý do`` —
+  return it to its sender with status 02. A secret item cannot be registered: it stays on paper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from mailflows.commands import fields
+from mailflows.context import FlowContext
+from mailflows.incoming_meta import URGENCIES, IncomingMeta, from_email, from_page_text
+from mailflows.intake import is_pdf, register
+from mailflows.message import ParsedMessage, parse
+from mailflows.people import unit_by_code
+from mailflows.receipts import send_refused
+from mailflows.replies import enqueue, reply_problem
+from models import audit
+from models.authority import CLERK, LEADER, governs
+from models.incoming import IncomingFile
+from models.tables import Document, Person, QuarantineItem, Unit
+from models.text import fold
+
+_PAPER = re.compile(r"^\s*gi[aấ]y\s*:|\[\s*gi[aấ]y\s*\]", re.IGNORECASE)
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+def is_paper_subject(subject: str) -> bool:
+    return bool(_PAPER.search(subject))
+
+
+def _clerk_meta(values: dict[str, str], meta: IncomingMeta) -> IncomingMeta:
+    """Fields the clerk typed win over what was read from the file or the email."""
+    overrides = {
+        "number": values.get("so") or values.get("so, ky hieu") or values.get("so ky hieu"),
+        "issuer": values.get("co quan ban hanh") or values.get("noi gui") or values.get("tac gia"),
+        "doc_type": values.get("loai") or values.get("loai van ban"),
+        "summary": values.get("trich yeu"),
+        "case_ref": values.get("vu an") or values.get("vu viec"),
+    }
+    for key, value in overrides.items():
+        if value:
+            setattr(meta, key, value)
+            meta.sources[key] = "clerk"
+    date = _DATE.match(values.get("ngay", "") or values.get("ngay van ban", ""))
+    if date:
+        try:
+            meta.date = dt.date(int(date.group(3)), int(date.group(2)), int(date.group(1)))
+            meta.sources["date"] = "clerk"
+        except ValueError:
+            pass
+    urgency = fold(values.get("do khan", ""))
+    for level in URGENCIES:
+        if urgency == fold(level):
+            meta.urgency = level
+            meta.sources["urgency"] = "clerk"
+    return meta
+
+
+def _is_clerk_of(person: Person, unit: Unit) -> bool:
+    return person.has_role(CLERK, LEADER) and governs(person, unit)
+
+
+def handle_paper(ctx: FlowContext, msg: ParsedMessage, person: Person) -> str:
+    """Register a scanned paper document sent by a clerk."""
+    session = ctx.uow.session
+    unit = unit_by_code(session, ctx.mailbox.unit_code)
+    if not _is_clerk_of(person, unit):
+        reply_problem(
+            ctx, msg, person_name=person.full_name, reason="Chỉ văn thư, lãnh đạo đơn vị vào sổ văn bản giấy."
+        )
+        return "paper.refused"
+    assert ctx.files is not None
+    values = fields(msg.command_text)
+    meta = IncomingMeta()
+    pdfs = [a for a in msg.attachments if is_pdf(a)]
+    if pdfs and ctx.pdf is not None:
+        report = ctx.pdf.inspect(pdfs[0].data)
+        if report.outcome == "ok":
+            from_page_text(report.first_pages_text, ctx.settings.doc_types, meta)
+    meta = _clerk_meta(values, meta)
+    title = _PAPER.sub("", msg.subject).strip(" -:")
+    if title:
+        meta.set("summary", title, "subject")
+    files = [IncomingFile(ctx.files.put(a.data), a.filename, a.content_type, len(a.data)) for a in msg.attachments]
+    sender = values.get("email nguoi gui", "").lower()
+    outcome, doc = register(
+        ctx, sender, None, unit, meta, files, warnings=[], paper=True, actor=person.email, receipt_to=sender or ""
+    )
+    _confirm(ctx, msg, person, doc, outcome)
+    return "paper." + outcome.split(".", 1)[1]
+
+
+def _confirm(ctx: FlowContext, msg: ParsedMessage, person: Person, doc: Document, outcome: str) -> None:
+    enqueue(
+        ctx,
+        kind="paper",
+        to=msg.sender,
+        template="paper_registered",
+        reply_to=msg,
+        document=doc,
+        person=person,
+        doc=doc,
+        duplicate=outcome.endswith("duplicate"),
+    )
+
+
+def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: str) -> str:
+    """Carry out the clerk's ``Đăng ký`` or ``Trả lại`` on quarantine item ``tag``."""
+    session = ctx.uow.session
+    item = session.execute(select(QuarantineItem).where(QuarantineItem.tag == tag)).scalar_one_or_none()
+    unit = session.get(Unit, item.unit_id) if item else None
+    if item is None or unit is None or not _is_clerk_of(person, unit):
+        reply_problem(
+            ctx,
+            msg,
+            person_name=person.full_name,
+            reason=f"Không có thư [{tag}] nào thuộc thẩm quyền của đồng chí.",
+        )
+        return "decision.refused"
+    if item.state != "pending":
+        reply_problem(ctx, msg, person_name=person.full_name, reason=f"Thư [{tag}] đã được xử lý ({item.state}).")
+        return "decision.already"
+    first = next((line.strip() for line in msg.command_text.splitlines() if line.strip()), "")
+    verb = fold(first)
+    now = ctx.now()
+    if verb.startswith("tra lai"):
+        reason = first.split(":", 1)[1].strip() if ":" in first else ""
+        if not reason or not item.sender:
+            reply_problem(ctx, msg, person_name=person.full_name, reason="Cần ghi lý do trả lại: «Trả lại: <lý do>».")
+            return "decision.rejected"
+        send_refused(ctx, item.sender, None, unit, subject=item.subject, orig_number="", reasons=[reason])
+        item.state, item.decided_at, item.decided_by = "returned", now, person.email
+        _audit(ctx, person, item, "returned", reason)
+        return "decision.returned"
+    if verb.startswith("dang ky"):
+        if item.reason_code == "secret":
+            reply_problem(
+                ctx,
+                msg,
+                person_name=person.full_name,
+                reason="Tài liệu mật không được vào sổ trên hệ thống; đồng chí xử lý trên giấy.",
+            )
+            return "decision.rejected"
+        assert ctx.raw is not None and ctx.files is not None
+        original = parse(ctx.raw.get(item.sha256))
+        meta = IncomingMeta()
+        pdfs = [a for a in original.attachments if is_pdf(a)]
+        if pdfs and ctx.pdf is not None:
+            report = ctx.pdf.inspect(pdfs[0].data)
+            if report.outcome == "ok":
+                from_page_text(report.first_pages_text, ctx.settings.doc_types, meta)
+        meta = _clerk_meta(fields(msg.command_text), meta)
+        from_email(original.subject, original.sender_name, original.sender, meta)
+        files = [
+            IncomingFile(ctx.files.put(a.data), a.filename, a.content_type, len(a.data)) for a in original.attachments
+        ]
+        outcome, doc = register(
+            ctx,
+            original.sender,
+            original,
+            unit,
+            meta,
+            files,
+            warnings=[f"Văn thư quyết định vào sổ: {item.reason}"],
+            paper=False,
+            actor=person.email,
+        )
+        item.state, item.decided_at, item.decided_by, item.document_id = "registered", now, person.email, doc.id
+        _audit(ctx, person, item, "registered", outcome)
+        _confirm(ctx, msg, person, doc, outcome)
+        return "decision.registered"
+    reply_problem(
+        ctx, msg, person_name=person.full_name, reason="Dòng đầu thư trả lời cần là «Đăng ký» hoặc «Trả lại: <lý do>»."
+    )
+    return "decision.unclear"
+
+
+def _audit(ctx: FlowContext, person: Person, item: QuarantineItem, what: str, detail: str) -> None:
+    audit.append(
+        ctx.uow.session,
+        at=ctx.now(),
+        tz=ctx.settings.tz,
+        actor=person.email,
+        action=f"quarantine.{what}",
+        object_type="quarantine",
+        object_id=item.tag or item.id,
+        details={"detail": detail},
+    )

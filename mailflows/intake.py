@@ -1,0 +1,305 @@
+"""Incoming documents: mail from outside the directory to a unit's official mailbox registers itself.
+
+The order of the checks is the order of the law's concerns:
+
+1. a secret marking in the subject (or, once read, on page 1) → the message is not kept, not parsed
+   further, set aside untouched, and the clerk is told to handle it on paper;
+2. no PDF, or a PDF that cannot be read (broken, encrypted, not a PDF, too large) → quarantine, and
+   the clerk decides (``Đăng ký`` or ``Trả lại``);
+3. every signature is validated offline against the configured trust roots; the intake policy says
+   whether an untrusted, unsigned or invalid document is registered with a warning or returned;
+4. a document already registered (same file, or same number+symbol+issuer this year) is not registered
+   twice: the clerk is told and the sender gets the existing receipt again;
+5. otherwise it gets the next số đến, its files are kept, the routing rules assign it with a legal
+   deadline, and the sender, the clerk, the assignees and the deciding leader are told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailflows.context import FlowContext, PdfReportView
+from mailflows.incoming_meta import SECRECY_LEVELS, IncomingMeta, from_email, from_page_text, marking
+from mailflows.message import Attachment, ParsedMessage
+from mailflows.outcomes import SECRET
+from mailflows.people import clerks_of, unit_by_code
+from mailflows.quarantine import quarantine
+from mailflows.receipts import send_refused, send_registered
+from mailflows.replies import enqueue
+from mailflows.routing_step import assign_and_notify
+from models import audit
+from models.clock import local_date
+from models.incoming import (
+    IncomingFile,
+    IncomingParticulars,
+    SignatureRecord,
+    find_duplicate,
+    incoming_register,
+    register_incoming,
+)
+from models.numbering import register_year
+from models.tables import Document, Unit
+
+READ_PROBLEMS = {
+    "not-pdf": "Tệp đính kèm mang tên PDF nhưng không phải là tệp PDF.",
+    "encrypted": "Tệp PDF được đặt mật khẩu, không đọc được.",
+    "too-large": "Tệp PDF vượt quá dung lượng cho phép.",
+    "unreadable": "Tệp PDF bị hỏng, không đọc được.",
+}
+
+
+def is_pdf(att: Attachment) -> bool:
+    return (
+        att.content_type == "application/pdf"
+        or att.filename.lower().endswith(".pdf")
+        or (att.content_type == "application/octet-stream" and att.data[:5] == b"%PDF-")
+    )
+
+
+@dataclass(frozen=True)
+class SignatureVerdict:
+    """The signature category of one document, and the warnings or reasons it gives."""
+
+    category: str  # ok | untrusted | unsigned | invalid
+    notes: tuple[str, ...]
+
+
+def judge_signatures(reports: list[tuple[Attachment, PdfReportView]]) -> SignatureVerdict:
+    """Sort the document into ok, untrusted, unsigned or invalid (the worst file decides)."""
+    rank = {"ok": 0, "untrusted": 1, "unsigned": 2, "invalid": 3}
+    worst = "ok"
+    notes: list[str] = []
+    for att, report in reports:
+        name = att.filename
+        if report.signature_fields == 0:
+            notes.append(f"{name}: không có chữ ký số.")
+            worst = max(worst, "unsigned", key=rank.__getitem__)
+            continue
+        if report.unsupported_signatures:
+            notes.append(
+                f"{name}: {report.unsupported_signatures} chữ ký dùng chuẩn không được hỗ trợ, chưa kiểm tra được."
+            )
+            worst = max(worst, "untrusted", key=rank.__getitem__)
+        for sig in report.signatures:
+            who = sig.signer_name or sig.field_name
+            if not sig.intact or not sig.valid or sig.revoked or sig.problem in ("modified", "broken", "weak-hash"):
+                why = {
+                    "revoked": "chứng thư số đã bị thu hồi",
+                    "modified": "văn bản bị sửa đổi sau khi ký",
+                    "weak-hash": "chữ ký dùng thuật toán băm yếu (SHA-1)",
+                }.get(sig.problem or "", "chữ ký không hợp lệ (nội dung không toàn vẹn)")
+                if sig.revoked:
+                    why = "chứng thư số đã bị thu hồi"
+                notes.append(f"{name}: chữ ký của {who}: {why}.")
+                worst = "invalid"
+            elif not sig.trusted or sig.expired:
+                why = (
+                    "chứng thư số đã hết hạn"
+                    if sig.expired
+                    else "chứng thư số không thuộc tổ chức cung cấp dịch vụ tin cậy"
+                )
+                notes.append(f"{name}: chữ ký của {who}: {why}.")
+                worst = max(worst, "untrusted", key=rank.__getitem__)
+    return SignatureVerdict(worst, tuple(notes))
+
+
+def signature_records(report: PdfReportView) -> tuple[SignatureRecord, ...]:
+    return tuple(
+        SignatureRecord(
+            field_name=s.field_name,
+            signer_name=s.signer_name,
+            signer_org=s.signer_org or "",
+            signing_time=s.signing_time,
+            intact=s.intact,
+            valid=s.valid,
+            trusted=s.trusted,
+            revoked=s.revoked,
+            expired=s.expired,
+            coverage=s.coverage,
+            modification_level=s.modification_level,
+            sub_filter=s.sub_filter,
+            problem=s.problem or "",
+            summary=s.summary,
+        )
+        for s in report.signatures
+    )
+
+
+def particulars(
+    ctx: FlowContext, meta: IncomingMeta, sender: str, *, paper: bool, warnings: list[str], message_id: str
+) -> IncomingParticulars:
+    found = ctx.settings.doc_types.lookup(meta.doc_type) if meta.doc_type else []
+    doc_type = found[0] if len(found) == 1 else None
+    return IncomingParticulars(
+        issuer=meta.issuer,
+        orig_number=meta.number,
+        orig_date=meta.date,
+        type_key=doc_type.key if doc_type else "",
+        type_name=doc_type.name if doc_type else meta.doc_type,
+        summary=meta.summary,
+        urgency=meta.urgency,
+        case_ref=meta.case_ref,
+        sender_email=sender,
+        paper=paper,
+        field_sources=dict(meta.sources),
+        warnings=tuple(warnings),
+        source_message_id=message_id,
+    )
+
+
+def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> str:
+    quarantine(
+        ctx,
+        sender=msg.sender,
+        subject="",
+        message_id="",
+        reason_code="secret",
+        reason=f"Dấu hiệu tài liệu {level}",
+        folder=ctx.mailbox.quarantine_folder,
+        marking=level,
+    )
+    return SECRET
+
+
+def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
+    """Register (or set aside, or return) the document in ``msg``; returns the outcome name."""
+    assert ctx.pdf is not None and ctx.files is not None, "the worker must give intake its PDF service and store"
+    level = marking(msg.subject, SECRECY_LEVELS, capitals_only=False)
+    if level:
+        return _secret(ctx, msg, level)
+    pdfs = [a for a in msg.attachments if is_pdf(a)]
+    if not pdfs:
+        quarantine(
+            ctx,
+            sender=msg.sender,
+            subject=msg.subject,
+            message_id=msg.message_id,
+            reason_code="no-pdf",
+            reason="Thư gửi đến hộp thư công vụ nhưng không kèm tệp PDF văn bản.",
+            folder=ctx.mailbox.quarantine_folder,
+        )
+        return "quarantined.no-pdf"
+    reports = [(a, ctx.pdf.inspect(a.data)) for a in pdfs]
+    for att, report in reports:
+        if report.outcome != "ok":
+            quarantine(
+                ctx,
+                sender=msg.sender,
+                subject=msg.subject,
+                message_id=msg.message_id,
+                reason_code=report.outcome,
+                reason=f"{att.filename}: {READ_PROBLEMS.get(report.outcome, report.outcome)}",
+                folder=ctx.mailbox.quarantine_folder,
+            )
+            return f"quarantined.{report.outcome}"
+    meta = from_page_text(reports[0][1].first_pages_text, ctx.settings.doc_types)
+    if meta.secrecy:
+        return _secret(ctx, msg, meta.secrecy)
+    from_email(msg.subject, msg.sender_name, msg.sender, meta)
+    verdict = judge_signatures(reports)
+    policy = ctx.settings.intake
+    action = {"ok": "register", "untrusted": policy.untrusted, "unsigned": policy.unsigned, "invalid": policy.invalid}[
+        verdict.category
+    ]
+    session = ctx.uow.session
+    unit = unit_by_code(session, ctx.mailbox.unit_code)
+    if action == "return":
+        send_refused(
+            ctx, msg.sender, msg, unit, subject=msg.subject, orig_number=meta.number, reasons=list(verdict.notes)
+        )
+        _audit_returned(ctx, msg, list(verdict.notes))
+        return "intake.returned"
+    files = [
+        IncomingFile(
+            sha256=ctx.files.put(att.data),
+            filename=att.filename,
+            content_type="application/pdf",
+            size=len(att.data),
+            signatures=signature_records(report),
+        )
+        for att, report in reports
+    ]
+    for other in msg.attachments:
+        if not is_pdf(other):
+            files.append(IncomingFile(ctx.files.put(other.data), other.filename, other.content_type, len(other.data)))
+    outcome, _ = register(
+        ctx, msg.sender, msg, unit, meta, files, warnings=list(verdict.notes), paper=False, actor=msg.sender
+    )
+    return outcome
+
+
+def register(
+    ctx: FlowContext,
+    sender: str,
+    msg: ParsedMessage | None,
+    unit: Unit,
+    meta: IncomingMeta,
+    files: list[IncomingFile],
+    *,
+    warnings: list[str],
+    paper: bool,
+    actor: str,
+    receipt_to: str | None = None,
+) -> tuple[str, Document]:
+    """Register the document (or recognise a duplicate), route it and tell everyone.
+
+    Returns the outcome name and the document (the existing one for a duplicate).
+    """
+    session = ctx.uow.session
+    now = ctx.now()
+    register_ = incoming_register(session, unit)
+    if register_ is None:
+        raise LookupError(f"unit {unit.code} has no incoming register")
+    year = register_year(local_date(now, ctx.settings.tz), register_.year_start_month, register_.year_start_day)
+    receipt_to = sender if receipt_to is None else receipt_to
+    duplicate = find_duplicate(
+        session, register_, sha256s=[f.sha256 for f in files], orig_number=meta.number, issuer=meta.issuer, year=year
+    )
+    if duplicate is not None:
+        _tell_clerks_duplicate(ctx, unit, duplicate, sender)
+        if receipt_to and ctx.settings.intake.notify_sender_status:
+            send_registered(ctx, receipt_to, msg, unit, duplicate)
+        return "intake.duplicate", duplicate
+    doc = register_incoming(
+        session,
+        register=register_,
+        particulars=particulars(
+            ctx, meta, sender, paper=paper, warnings=warnings, message_id=msg.message_id if msg else ""
+        ),
+        files=files,
+        actor=actor,
+        at=now,
+        tz=ctx.settings.tz,
+    )
+    if receipt_to and ctx.settings.intake.notify_sender_status:
+        send_registered(ctx, receipt_to, msg, unit, doc)
+    assign_and_notify(ctx, unit, doc, files, sender=sender)
+    return "intake.registered", doc
+
+
+def _tell_clerks_duplicate(ctx: FlowContext, unit: Unit, doc: Document, sender: str) -> None:
+    for clerk in clerks_of(ctx.uow.session, unit):
+        enqueue(
+            ctx,
+            kind="duplicate",
+            to=clerk.email,
+            template="incoming_duplicate",
+            document=doc,
+            auto_submitted="auto-generated",
+            doc=doc,
+            sender=sender,
+            received_at=ctx.now(),
+        )
+
+
+def _audit_returned(ctx: FlowContext, msg: ParsedMessage, reasons: list[str]) -> None:
+    audit.append(
+        ctx.uow.session,
+        at=ctx.now(),
+        tz=ctx.settings.tz,
+        actor="vanthu",
+        action="incoming.returned",
+        object_type="message",
+        object_id=ctx.sha256[:16],
+        details={"sender": msg.sender, "subject": msg.subject[:300], "reasons": reasons},
+    )
