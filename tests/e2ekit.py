@@ -28,14 +28,18 @@ class Deployment:
     office: str
     people: dict[str, str]  # the example address → this test's address
     log: Path
+    token: str = ""
 
     def addr(self, example: str) -> str:
         return self.people[example]
 
 
-def deploy(tmp_path: Path, db_url: str, stack: MailStack, *, extra_service: str = "") -> Deployment:
+def deploy(
+    tmp_path: Path, db_url: str, stack: MailStack, *, extra_service: str = "", extra: str = "", token: str = ""
+) -> Deployment:
     """Write a deployment whose office mailbox and people live on ``stack``, with fresh local parts."""
-    token = uuid.uuid4().hex[:8]
+    token = token or uuid.uuid4().hex[:8]
+    tmp_path.mkdir(parents=True, exist_ok=True)
 
     def fresh(address: str) -> str:
         local, domain = address.split("@", 1)
@@ -59,8 +63,9 @@ def deploy(tmp_path: Path, db_url: str, stack: MailStack, *, extra_service: str 
         smtp_port=stack.smtp_port,
         extra_service=extra_service,
         people_csv=people_csv,
+        extra=extra,
     )
-    return Deployment(config=config, office=office, people=people, log=tmp_path / "worker.log")
+    return Deployment(config=config, office=office, people=people, log=tmp_path / "worker.log", token=token)
 
 
 class WorkerProcess:

@@ -108,3 +108,20 @@ def test_housekeeping_reports_the_backlog(app: App) -> None:
     assert backlog(app.uow) == {"awaiting_retry": 0, "mail_waiting": 1, "undeliverable": 0}
     _deliver(app, RecordingTransport())
     assert backlog(app.uow)["mail_waiting"] == 0
+
+
+def test_long_vietnamese_subjects_survive_folding(app: App) -> None:
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    from worker.mime import build
+
+    send(
+        app,
+        request(OFFICER, "Lấy số: Quyết định phê chuẩn quyết định khởi tố bị can trong vụ án 12/2026/HS", "Loại: QĐ\n"),
+    )
+    [row] = outbox(app)
+    raw = build(row, "vksquangninh.gov.vn").as_bytes()
+    assert max(len(line) for line in raw.split(b"\n")) <= 78
+    assert str(message_from_bytes(raw, policy=email_policy.default)["Subject"]) == row.subject
+    assert " 01/QĐ-VKSQN: " in row.subject

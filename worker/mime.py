@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -23,7 +24,9 @@ def build(row: OutboxMessage, loop_id: str, files: BlobStore | None = None) -> E
     msg["To"] = row.to_addr
     if row.cc_addrs:
         msg["Cc"] = ", ".join(row.cc_addrs)
-    msg["Subject"] = row.subject
+    # Python's header folder can drop the space between two encoded words it splits (the decoder then
+    # joins "văn bản 45/…" into "văn bản45/…"); email.header encodes the spaces inside the words.
+    msg.set_raw("Subject", Header(row.subject, "utf-8", header_name="Subject").encode())
     msg["Date"] = format_datetime(row.created_at)
     msg["Message-ID"] = row.message_id
     if row.in_reply_to:
