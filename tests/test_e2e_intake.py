@@ -32,7 +32,11 @@ name = "Đề nghị phối hợp xác minh"
 match.sender_domain = "congan.quangninh.gov.vn"
 match.summary_any = ["de nghi phoi hop xac minh"]
 action.assign_person = "{person}"
-action.deadline = {{ amount = 3, unit = "working_days", legal_basis = "Quy chế phối hợp liên ngành", label = "Trả lời đề nghị phối hợp" }}
+[rules.action.deadline]
+amount = 3
+unit = "working_days"
+legal_basis = "Quy chế phối hợp liên ngành"
+label = "Trả lời đề nghị phối hợp"
 """
 
 

@@ -40,6 +40,7 @@ from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.crypt.api import AuthStatus, PdfKeyNotAvailableError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
@@ -67,6 +68,8 @@ Problem = Literal["broken", "modified", "weak-hash", "revoked", "expired", "revo
 """
 
 _WEAK_HASHES = frozenset({"md5", "sha1"})
+# What async_validate_pdf_signature accepts for /Sig signatures; others are reported as unsupported.
+_SUPPORTED_SUB_FILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached", "/PBAD.PAdES"})
 _PDF_MAGIC = b"%PDF-"
 _HEADER_WINDOW = 1024  # readers accept the header anywhere in the first KiB
 
@@ -360,8 +363,8 @@ async def _inspect_pdf(data: bytes, trust: TrustMaterial, sha256: str) -> PdfRep
         if auth.status == AuthStatus.FAILED:
             return PdfReport(sha256, size, "encrypted", "a password is needed to open it")
     fields = list(_signature_fields(reader))
-    checks: list[SignatureCheck] = []
-    for embedded in reader.embedded_regular_signatures:
+    embedded_signatures, checks = _embedded_signatures(reader)
+    for embedded in embedded_signatures:
         checks.append(await _check_signature(embedded, trust))
     try:
         text, page_count = _first_pages_text(data, fields, trust.settings.text_pages)
@@ -432,7 +435,11 @@ def _signature_fields(reader: PdfFileReader) -> Iterator[_SigField]:
             stack.extend((kid, name, field_type) for kid in reversed(kids))
         if partial is None or field_type != "/Sig":
             continue
-        value = _get(node, "/V")
+        try:
+            value = _get(node, "/V")
+        except _READ_ERRORS:  # a signature dictionary that cannot be parsed is still a signature
+            yield _SigField(name=name, sub_filter="", byte_range=None)
+            continue
         if not isinstance(value, generic.DictionaryObject):
             continue
         if _get(value, "/Type") == "/DocTimeStamp":
@@ -464,6 +471,34 @@ def _byte_range(sig: generic.DictionaryObject) -> tuple[int, int, int, int] | No
 # --- one signature ---------------------------------------------------------------------------------------
 
 
+def _embedded_signatures(reader: PdfFileReader) -> tuple[list[EmbeddedPdfSignature], list[SignatureCheck]]:
+    """pyHanko's signatures (supported SubFilters, /Sig only) in signing order, built one at a time.
+
+    ``reader.embedded_signatures`` builds them all at once, so one mangled /Contents would make the whole file
+    unreadable; here it becomes a ``broken`` check of its own (returned second) and the others are validated.
+    """
+    good: list[tuple[int, EmbeddedPdfSignature]] = []
+    broken: list[SignatureCheck] = []
+    for field_name, sig_ref, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        try:
+            sig = sig_ref.get_object()
+        except _READ_ERRORS as exc:
+            broken.append(_broken(field_name, "", None, exc))
+            continue
+        if not isinstance(sig, generic.DictionaryObject) or _get(sig, "/Type") == "/DocTimeStamp":
+            continue
+        sub_filter = str(_get(sig, "/SubFilter") or "")
+        if sub_filter not in _SUPPORTED_SUB_FILTERS:
+            continue  # counted among unsupported_signatures
+        try:
+            embedded = EmbeddedPdfSignature(reader, field_ref, field_name)
+            good.append((embedded.signed_revision, embedded))
+        except _READ_ERRORS as exc:
+            broken.append(_broken(field_name, sub_filter.lstrip("/"), None, exc))
+    good.sort(key=lambda pair: pair[0])
+    return [embedded for _, embedded in good], broken
+
+
 async def _check_signature(embedded: EmbeddedPdfSignature, trust: TrustMaterial) -> SignatureCheck:
     """Validate one signature; failures of the difference analysis fall back to a check without it."""
     note = ""
@@ -475,7 +510,7 @@ async def _check_signature(embedded: EmbeddedPdfSignature, trust: TrustMaterial)
         try:
             status = await async_validate_pdf_signature(embedded, trust.validation_context(), skip_diff=True)
         except _READ_ERRORS as exc2:
-            return _broken(embedded, exc2)
+            return _broken(embedded.field_name, _sub_filter(embedded), embedded, exc2)
     return _to_check(embedded, status, trust, note)
 
 
@@ -540,18 +575,21 @@ def _to_check(
     )
 
 
-def _broken(embedded: EmbeddedPdfSignature, exc: BaseException) -> SignatureCheck:
+def _broken(
+    field_name: str, sub_filter: str, embedded: EmbeddedPdfSignature | None, exc: BaseException
+) -> SignatureCheck:
     """A check for a signature pyHanko could not evaluate at all (malformed CMS, unreadable revision…)."""
     name, org, email = "", None, None
     try:
-        cert = embedded.signer_cert
-        name = _name_attribute(cert.subject, "common_name") or ""
-        org = _name_attribute(cert.subject, "organization_name")
-        email = _email(cert)
+        if embedded is not None:
+            cert = embedded.signer_cert
+            name = _name_attribute(cert.subject, "common_name") or ""
+            org = _name_attribute(cert.subject, "organization_name")
+            email = _email(cert)
     except _READ_ERRORS:
         pass
     return SignatureCheck(
-        field_name=embedded.field_name,
+        field_name=field_name,
         signer_name=name,
         signer_org=org,
         signer_email=email,
@@ -563,7 +601,7 @@ def _broken(embedded: EmbeddedPdfSignature, exc: BaseException) -> SignatureChec
         expired=False,
         coverage="UNKNOWN",
         modification_level="UNKNOWN",
-        sub_filter=_sub_filter(embedded),
+        sub_filter=sub_filter,
         problem="broken",
         summary=f"ERROR: {_describe(exc)}",
     )
