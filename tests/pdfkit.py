@@ -496,7 +496,7 @@ def sign(
     """``pdf`` with one more approval signature by ``signer`` (an incremental update).
 
     ``pades`` selects SubFilter ETSI.CAdES.detached (else adbe.pkcs7.detached); ``signing_time`` defaults to
-    an hour before now.
+    an hour before now. pyHanko's ``sign_pdf`` runs its own event loop: call this outside a running loop.
     """
     when = signing_time or dt.datetime.now(VN).replace(microsecond=0) - dt.timedelta(hours=1)
     meta = signers.PdfSignatureMetadata(
