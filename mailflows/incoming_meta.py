@@ -54,19 +54,31 @@ def _capitals(line: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
+# Words that make "mật" something else: bí mật (secret, the adjective), độ mật (the field name), mật khẩu
+# (password), mật mã (cipher), mật ong (honey), mật thiết (close), mật ngọt, mật gấu.
+_NOT_MARKING_BEFORE = ("bi", "do")
+_NOT_MARKING_AFTER = ("khau", "ma", "ong", "thiet", "ngot", "gau")
+
+
 def marking(text: str, levels: tuple[str, ...], *, capitals_only: bool) -> str:
     """The first of ``levels`` written as a word of its own in ``text`` (``MẬT``, ``Tối mật``), or "".
 
     On a page, markings are stamped in capitals, so ``capitals_only`` ignores ``bí mật`` in running text.
-    In a subject the sender may write them in any case; ``bí mật`` (secret, the adjective) is not a marking.
+    In a subject the sender may write them in any case; there ``mật`` inside ``bí mật``, ``mật khẩu``,
+    ``mật mã`` … is not a marking. A doubtful word counts as a marking: a secret document wrongly set
+    aside costs the clerk a look, one wrongly kept breaks the law.
     """
     for level in levels:
         pattern = re.escape(level.upper() if capitals_only else level)
         flags = 0 if capitals_only else re.IGNORECASE
         for m in re.finditer(rf"(?<!{_LETTER}){pattern}(?!{_LETTER})", text, flags):
-            before = fold(text[max(0, m.start() - 3) : m.start()])
-            if level == "Mật" and before.endswith("bi"):
-                continue
+            if level == "Mật":
+                before = fold(text[: m.start()]).split()[-1:]
+                after = fold(text[m.end() :]).split()[:1]
+                if before and before[0] in _NOT_MARKING_BEFORE:
+                    continue
+                if after and after[0].strip(".,;:()[]") in _NOT_MARKING_AFTER:
+                    continue
             return level
     return ""
 

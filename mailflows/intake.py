@@ -92,6 +92,12 @@ def judge_signatures(reports: list[tuple[Attachment, PdfReportView]]) -> Signatu
                     why = "chứng thư số đã bị thu hồi"
                 notes.append(f"{name}: chữ ký của {who}: {why}.")
                 worst = "invalid"
+            elif sig.problem == "revocation-unknown":
+                notes.append(
+                    f"{name}: chữ ký của {who}: chưa kiểm tra được tình trạng thu hồi chứng thư "
+                    "(danh sách thu hồi của hệ thống đã cũ; cần cập nhật tệp CRL)."
+                )
+                worst = max(worst, "untrusted", key=rank.__getitem__)
             elif not sig.trusted or sig.expired:
                 why = (
                     "chứng thư số đã hết hạn"

@@ -6,9 +6,9 @@ Conventions (one for every unit, so that deadlines compare and print the same wa
   12 hours from Saturday 20:00 end on Sunday 08:00. Nothing is moved to a working day.
 * **days** (calendar days) are counted from the day after the day of receipt; the limit ends at 24:00 of
   the last day. When that last day is a day off (weekend, public holiday, configured day off), the next
-  working day becomes the last day — Điều 134 states this for months, the domain rules we were given mark it unverified for
-  days, so it is the rule's ``roll_to_working_day`` flag, on by default (the later, safer reading for the
-  person answering; a rule that must not be extended sets it to false).
+  working day becomes the last day — Điều 134 states this for months, the domain rules we were given mark
+  it unverified for days, so it is the rule's ``roll_to_working_day`` flag, on by default (the later,
+  safer reading for the person answering; a rule that must not be extended sets it to false).
 * **working_days** end at 24:00 of the n-th working day after the day of receipt (the receipt day is never
   counted, even when the document arrives at 07:00 on a working day). The end of the day, not the end of
   office hours, so that working-day and calendar-day limits end at the same time of day and a document

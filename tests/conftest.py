@@ -10,9 +10,9 @@ import pytest
 from models.clock import FixedClock
 from tests.harness.mailstack import MailStack, ensure_dovecot
 from tests.harness.pg import create_database, drop_database, pg_available
-from tests.pdfkit import TestPki, make_pki
 from tests.support import prepared_app, vn_time, write_config
 from worker.app import App
+from worker.testpki import TestPki, make_pki
 
 # --- real servers ---
 

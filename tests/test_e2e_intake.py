@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from models.clock import FixedClock
-from tests import pdfkit
 from tests.e2ekit import Deployment, deploy
 from tests.harness.mailstack import MailStack
-from tests.pdfkit import DocText, TestPki
 from tests.support import CLERK, OFFICER, incoming, prepared_app, trust_section, vn_time
+from worker import testpki as pdfkit
 from worker.app import App
 from worker.outbox_sender import deliver_due
 from worker.processor import Processor
+from worker.testpki import DocText, TestPki
 from worker.watcher import open_source
 
 pytestmark = pytest.mark.mail

@@ -95,3 +95,23 @@ def test_authentication_results_only_from_our_server_count() -> None:
     assert authenticated(parse(good.as_bytes()), "mx.vks.vn")
     assert not authenticated(parse(forged.as_bytes()), "mx.vks.vn")
     assert not authenticated(parse(failed.as_bytes()), "mx.vks.vn")
+
+
+@pytest.mark.parametrize(
+    ("subject", "level"),
+    [
+        ("Gửi tài liệu Tối mật về vụ án", "Tối mật"),
+        ("TUYỆT MẬT - gửi VKS", "Tuyệt mật"),
+        ("Tài liệu Mật gửi VKS", "Mật"),
+        ("Độ mật: Mật", "Mật"),
+        ("văn bản mật", "Mật"),
+        ("Gửi quyết định (bản có mật khẩu)", ""),
+        ("V/v bảo vệ bí mật nhà nước", ""),
+        ("Quan hệ mật thiết giữa hai cơ quan", ""),
+        ("Lấy số: Báo cáo", ""),
+    ],
+)
+def test_secrecy_markings_in_subjects(subject: str, level: str) -> None:
+    from mailflows.incoming_meta import SECRECY_LEVELS, marking
+
+    assert marking(subject, SECRECY_LEVELS, capitals_only=False) == level

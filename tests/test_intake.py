@@ -16,11 +16,11 @@ import pytest
 
 from models.clock import FixedClock
 from models.tables import Assignment, DocumentFile, MailLedger, QuarantineItem, SignatureCheck
-from tests import pdfkit
 from tests.flowkit import documents, inbox_root, ledger, outbox, rows, send
-from tests.pdfkit import DocText, TestPki
 from tests.support import CLERK, LEADER, incoming, prepared_app, request, trust_section, write_config
+from worker import testpki as pdfkit
 from worker.app import App
+from worker.testpki import DocText, TestPki
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 POLICE_NAME = "Cơ quan CSĐT Công an tỉnh Quảng Ninh"

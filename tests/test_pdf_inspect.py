@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tests import pdfkit
-from tests.pdfkit import DocText, TestPki
 from worker import pdf_inspect
+from worker import testpki as pdfkit
 from worker.pdf_inspect import (
     PdfInspector,
     PdfReport,
@@ -33,6 +32,7 @@ from worker.pdf_inspect import (
     inspect_pdf,
     load_trust,
 )
+from worker.testpki import DocText, TestPki
 
 NUMBER = "Số: 123/QĐ-CSĐT"
 DATE = "ngày 05 tháng 4 năm 2026"

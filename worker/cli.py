@@ -120,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # pyHanko logs a traceback for every ordinary verdict (untrusted, expired, modified …); vanthu records
+    # each verdict itself, per signature, so only pyHanko's own failures are worth the log.
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL if not args.verbose else logging.DEBUG)
     return int(args.func(args))
 
 

@@ -1,9 +1,10 @@
 """``vanthu demo``: the main job on the embedded default, start to finish, in one command.
 
-It sets up ``<dir>`` with SQLite and local MH mailboxes (no mail server needed), drops a handful of
-realistic requests into the records office's inbox — with and without diacritics, one from a
-stranger, one ambiguous, one auto-reply — runs the worker once, and prints what each request got
-and where its reply is.
+It sets up ``<dir>`` with SQLite and local MH mailboxes (no mail server needed) and a throwaway test
+PKI (made now, trusted only by this demo), drops a handful of realistic requests into the records
+office's inbox — with and without diacritics, one from a stranger, one ambiguous, one auto-reply —
+and two documents from the police (one signed, one encrypted), runs the worker once, and prints
+what each message got and where the replies are.
 """
 
 from __future__ import annotations
@@ -82,25 +83,58 @@ def _reply_file(mail_root: Path, to: str, message_id: str) -> str:
     return "-"
 
 
+def _police_documents(pki_dir: Path) -> tuple[Path, list[bytes]]:
+    """A throwaway PKI and two incoming documents from an investigation body (test material, made now)."""
+    from worker import testpki as pdfkit  # throwaway keys, made now; needs the development extras
+
+    pki = pdfkit.make_pki(pki_dir)
+    urgent = pdfkit.DocText(
+        number="45/CSĐT",
+        doc_type="CÔNG VĂN",
+        title="V/v đề nghị phê chuẩn lệnh bắt người bị giữ trong trường hợp khẩn cấp",
+        urgency="HỎA TỐC",
+    )
+    docs = []
+    for data, subject in (
+        (pdfkit.valid(pki, urgent), "Gửi công văn 45/CSĐT"),
+        (pdfkit.encrypted(), "Gửi quyết định (bản có mật khẩu)"),
+    ):
+        msg = EmailMessage()
+        msg["From"] = "Cơ quan CSĐT Công an tỉnh Quảng Ninh <pc01@congan.quangninh.gov.vn>"
+        msg["To"] = OFFICE
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(dt.datetime.now().astimezone())
+        msg["Message-ID"] = make_msgid(domain="congan.quangninh.gov.vn")
+        msg.set_content("Kính gửi Viện kiểm sát nhân dân tỉnh Quảng Ninh, xin gửi văn bản đính kèm.")
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename="van-ban.pdf")
+        docs.append(msg.as_bytes())
+    return pki.root_pem, docs
+
+
 def run_demo(target: Path) -> int:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    shutil.copy(EXAMPLES / "demo.toml", target / "vanthu.toml")
+    root_pem, police = _police_documents(target / "test-pki")
+    config_text = (EXAMPLES / "demo.toml").read_text(encoding="utf-8")
+    config_text += f'\n[trust]\nroots = ["{root_pem.relative_to(target)}"]\n'
+    (target / "vanthu.toml").write_text(config_text, encoding="utf-8")
     shutil.copy(EXAMPLES / "people.csv", target / "people.csv")
     cfg = load(target / "vanthu.toml")
     inbox_root = cfg.data_path / "mailboxes" / "vksqn"
     for sender, subject, body, extra in REQUESTS:
         deliver_local(inbox_root, _request(sender, subject, body, extra))
+    for raw in police:
+        deliver_local(inbox_root, raw)
     prepare_database(cfg)
     app = build_app(cfg)
     try:
         handled = asyncio.run(run_once(app))
         with app.uow() as uow:
             rows = uow.session.execute(select(MailLedger).order_by(MailLedger.uid)).scalars().all()
-            replies = {
-                r.ledger_id: r for r in uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
-            }
+            replies: dict[int | None, list[OutboxMessage]] = {}
+            for r in uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars():
+                replies.setdefault(r.ledger_id, []).append(r)
             count, problem = audit.verify(uow.session)
     finally:
         app.close()
@@ -109,17 +143,18 @@ def run_demo(target: Path) -> int:
     print(f"vanthu demo — {handled} thư đã xử lý trong {target}/")
     print()
     for row in rows:
-        reply = replies.get(row.id)
+        sent = replies.get(row.id, [])
         print(f"#{row.uid} {row.sender}")
-        print(f"   yêu cầu : {row.subject}")
+        print(f"   thư     : {row.subject or '(không lưu: tài liệu mật)'}")
         print(f"   kết quả : {row.outcome}")
-        if reply is None:
+        if not sent:
             print(
-                "   trả lời : (không trả lời — thư tự động)" if row.outcome.startswith("ignored") else "   trả lời : -"
+                "   gửi đi  : (không trả lời — thư tự động)" if row.outcome.startswith("ignored") else "   gửi đi  : -"
             )
-        else:
-            print(f"   trả lời : {reply.subject}")
-            print(f"   tệp     : {_reply_file(mail_root, reply.to_addr, reply.message_id)}")
+        for reply in sent:
+            print(f"   gửi đi  : {reply.to_addr}")
+            print(f"             {reply.subject}")
+            print(f"             {_reply_file(mail_root, reply.to_addr, reply.message_id)}")
         print()
     print(f"Nhật ký kiểm toán: {count} mục, " + ("nguyên vẹn." if problem is None else f"HỎNG tại mục {problem.seq}"))
     print(f"Cơ sở dữ liệu: {cfg.service.database_url}")

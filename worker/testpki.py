@@ -1,4 +1,7 @@
-"""A test PKI and test PDFs for the PDF inspection service, all made at test time (no key is ever committed).
+"""A throwaway test PKI and sample PDFs, made when needed — for the tests, the benchmarks and ``vanthu demo``.
+
+Nothing here is for production: the keys live only as long as the directory they are written to, and no key
+is ever committed. It needs the development extras (reportlab draws the pages).
 
 The PKI (``make_pki``) mirrors what an incoming-document office meets: a trusted root (standing in for the
 government or NEAC root the administrator supplies) with an intermediate CA issuing the signers of an
