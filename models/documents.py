@@ -71,9 +71,16 @@ def candidate_registers(session: Session, unit: Unit, doc_type: DocType, *, secr
     return []
 
 
+def refresh_search_text(doc: Document) -> None:
+    """Keep the folded text that Tra cứu searches in line with the document's particulars."""
+    parts = (doc.number_str, doc.orig_number, doc.issuer, doc.type_name, doc.summary, doc.case_ref, doc.sender_email)
+    doc.search_text = fold(" ".join(p for p in parts if p))
+
+
 def assign_tag(doc: Document, at: dt.datetime, tz: ZoneInfo) -> None:
     """Give the document its public tag ``VT-<year>-<id>``, which replies carry in their subject."""
     doc.tag = f"VT-{at.astimezone(tz).year}-{doc.id:06d}"
+    refresh_search_text(doc)
 
 
 def reserve(session: Session, req: NumberRequest, *, at: dt.datetime, tz: ZoneInfo) -> Document:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from models import audit
 from models.authority import unit_chain
 from models.clock import local_date
+from models.documents import assign_tag
 from models.numbering import next_number, register_year
 from models.tables import (
     Assignment,
@@ -170,7 +171,7 @@ def register_incoming(
     )
     session.add(doc)
     session.flush()
-    doc.tag = f"VT-{at.astimezone(tz).year}-{doc.id:06d}"
+    assign_tag(doc, at, tz)
     for f in files:
         row = DocumentFile(
             document_id=doc.id, sha256=f.sha256, filename=f.filename, content_type=f.content_type, size=f.size

@@ -179,6 +179,9 @@ class Document(Base):
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     field_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Folded (lower case, no diacritics) number, symbols, issuer, summary and case: what Tra cứu searches.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     register: Mapped[Register] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -240,6 +243,28 @@ class Assignment(Base):
     rule_name: Mapped[str] = mapped_column(String(255), default="")
     assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     assigned_by: Mapped[str] = mapped_column(String(255), default="")
+    opinion: Mapped[str] = mapped_column(Text, default="")  # the leader's Ý kiến
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True)  # forwarded from
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_by: Mapped[str] = mapped_column(String(255), default="")
+    answer_number: Mapped[str] = mapped_column(String(128), default="")  # số of the answering document
+
+
+class ExtensionRequest(Base):
+    """An assignee's request for a later deadline, decided by a leader (Đồng ý / Không đồng ý)."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
+    requested_by: Mapped[str] = mapped_column(String(255))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    old_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    new_deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))  # pending | approved | refused
+    decided_by: Mapped[str] = mapped_column(String(255), default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class QuarantineItem(Base):
