@@ -198,7 +198,7 @@ def register_incoming(
         actor=actor,
         action="incoming.register",
         object_type="document",
-        object_id=doc.tag,
+        object_id=doc.tag or doc.id,
         details=details,
     )
     return doc
