@@ -86,8 +86,12 @@ def mark_failed(app: App, row_id: int, error: TransportError) -> None:
         uow.commit()
 
 
-async def deliver_due(app: App, transport: Transport, *, batch: int = 50) -> int:
-    """Send everything due now, batch by batch; return how many messages were sent."""
+async def deliver_due(app: App, transport: Transport, *, batch: int = 1) -> int:
+    """Send everything due now; return how many messages were sent.
+
+    Rows are leased one at a time by default, just before each is sent: a worker that dies leaves at most
+    one row leased (and counted as an attempt) that it never tried.
+    """
     sent = 0
     loop_id = app.config.service.mail_domain
     while True:

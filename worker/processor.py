@@ -116,6 +116,9 @@ class Processor:
                 return "already-done", mb.processed
             if claimed.claim is Claim.QUARANTINED:
                 uow.commit()
+                if claimed.row is not None and must_forget(claimed.row.outcome):
+                    # Killed between the commit and the deletion last time: finish forgetting it now.
+                    app.rawstore.delete(sha)
                 return "already-quarantined", mb.quarantine
             if claimed.claim is Claim.NOT_DUE:
                 return Claim.NOT_DUE.value, None

@@ -595,6 +595,7 @@ def _watch_count(client: imapclient.IMAPClient, folder: str, deadline: float) ->
         time.sleep(FOLDER_POLL_INTERVAL)  # readiness polling with a deadline: IDLE needs an existing folder
     client.select_folder(folder, readonly=True)
     while True:
+        client.noop()  # after IDLE, SEARCH alone may miss a message delivered a moment ago
         yield len(client.search("ALL"))
         remaining = deadline - time.monotonic()
         if remaining <= 0:
