@@ -26,6 +26,7 @@ class Command(enum.Enum):
     CANCEL = "huy so"
     INSERT = "chen so"
     HELP = "tro giup"
+    SEARCH = "tra cuu"
 
 
 # Spellings that name each command, with diacritics. A typed word matches when it equals the word with
@@ -36,6 +37,7 @@ _SPELLINGS: tuple[tuple[Command, tuple[str, ...]], ...] = (
     (Command.CANCEL, ("hủy số", "huỷ số")),
     (Command.INSERT, ("chèn số",)),
     (Command.HELP, ("trợ giúp", "hướng dẫn", "help")),
+    (Command.SEARCH, ("tra cứu", "tìm kiếm")),
 )
 
 

@@ -7,7 +7,7 @@ happens is recorded in the audit log with the outcome, so nothing disappears sil
 
 from __future__ import annotations
 
-from mailflows import clerk_intake, intake, number_cancel, number_insert, number_request
+from mailflows import clerk_intake, intake, number_cancel, number_insert, number_request, reply_flow, search
 from mailflows import help as help_flow
 from mailflows.clerk_intake import is_paper_subject
 from mailflows.commands import Command, parse_subject
@@ -17,6 +17,7 @@ from mailflows.message import ParsedMessage
 from mailflows.outcomes import must_forget
 from mailflows.people import person_by_email, unit_by_code
 from mailflows.replies import enqueue
+from mailflows.thread import document_of
 from models import audit
 
 
@@ -82,8 +83,13 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
         return number_cancel.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.INSERT:
         return number_insert.handle(ctx, msg, person, subject.argument)
+    if subject.command is Command.SEARCH:
+        return search.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.HELP:
         help_flow.handle(ctx, msg, person, unknown_command=False)
         return "help.sent"
+    doc = document_of(session, msg)
+    if doc is not None:
+        return reply_flow.handle(ctx, msg, person, doc)
     help_flow.handle(ctx, msg, person, unknown_command=True)
     return "help.unknown-command"

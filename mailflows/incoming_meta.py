@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from models.doctypes import DocTypeCatalog
+from models.search import CASE_CODE
 from models.text import fold, nfc
 
 URGENCIES = ("Hỏa tốc", "Thượng khẩn", "Khẩn")
@@ -23,7 +24,6 @@ SECRECY_LEVELS = ("Tuyệt mật", "Tối mật", "Mật")
 _NUMBER = re.compile(r"\bS[ốo]\s*[:.]?\s*(\d{1,6}[a-z]?\s*/\s*[\wĐđ][\w\-.Đđ/]*)", re.IGNORECASE)
 _DATE = re.compile(r"ng[àa]y\s+(\d{1,2})\s+th[áa]ng\s+(\d{1,2})\s+n[ăa]m\s+(\d{4})", re.IGNORECASE)
 _SUMMARY = re.compile(r"^\s*(?:V/v|Về việc|Ve viec)\s*:?\s*(.+)$", re.IGNORECASE)
-_CASE = re.compile(r"\b(\d{1,5}/\d{4}/(?:HSST|HSPT|HS|DS|HC|KDTM|LĐ|HNGĐ|VA|VV))\b")
 _MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap tu do hanh phuc")
 _LETTER = r"[^\W\d_]"
 
@@ -99,7 +99,7 @@ def from_page_text(text: str, catalog: DocTypeCatalog, meta: IncomingMeta | None
             meta.set("date", dt.date(int(date.group(3)), int(date.group(2)), int(date.group(1))), "pdf")
     meta.set("urgency", marking(text, URGENCIES, capitals_only=True), "pdf")
     meta.set("secrecy", marking(text, SECRECY_LEVELS, capitals_only=True), "pdf")
-    case = _CASE.search(text)
+    case = CASE_CODE.search(text)
     if case:
         meta.set("case_ref", case.group(1), "pdf")
     issuer_lines: list[str] = []
@@ -147,7 +147,7 @@ def from_email(subject: str, sender_name: str, sender: str, meta: IncomingMeta) 
     number = _NUMBER.search(subject)
     if number:
         meta.set("number", re.sub(r"\s+", "", number.group(1)).rstrip(".,;"), "subject")
-    case = _CASE.search(subject)
+    case = CASE_CODE.search(subject)
     if case:
         meta.set("case_ref", case.group(1), "subject")
     meta.set("summary", nfc(subject), "subject")

@@ -47,6 +47,20 @@ def _choose_register(registers: list[Register], wanted: str, matched: Title | No
     return registers, ""
 
 
+def _with_diacritics(title: str, matched: Title | None) -> str:
+    """A title typed without diacritics that starts with a catalog title gets the catalog's spelling.
+
+    ``quyet dinh phe chuan lenh tam giam bi can A`` → ``Quyết định phê chuẩn lệnh tạm giam bi can A``: the
+    register shows the standard title properly; what follows it stays as typed.
+    """
+    if matched is None or fold(title) != title.lower():
+        return title
+    standard = fold(matched.title)
+    if not fold(title).startswith(standard):
+        return title
+    return matched.title + title[len(standard) :]
+
+
 def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> str:
     """Reserve a number for the request in ``msg``; queue the reply. Returns the outcome name."""
     values = fields(msg.command_text)
@@ -103,6 +117,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> 
         )
         return "number.register-unclear"
     register = registers[0]
+    title = _with_diacritics(title, matched)
     if register.secret:
         # The number of a secret document is metadata the law wants in its own series; its title and
         # case are not: they stay on paper, and nothing of them is stored or mailed back.
@@ -134,5 +149,6 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> 
         person=person,
         doc=doc,
         register=register,
+        matched=matched if not register.secret else None,
     )
     return "number.given"

@@ -77,3 +77,21 @@ def send_refused(
         status_code=REFUSED,
         status_text=DESCRIPTIONS[REFUSED],
     )
+
+
+def send_status(ctx: FlowContext, to: str, unit: Unit, doc: Document, code: str) -> None:
+    """A status update (04 phân công, 05 đang xử lý, 06 hoàn thành) to the sender of an incoming document."""
+    description = DESCRIPTIONS[code]
+    enqueue(
+        ctx,
+        kind="status",
+        to=to,
+        template="status_update",
+        document=doc,
+        auto_submitted="auto-generated",
+        attachments=[_status_part(ctx, unit, code, description, doc, doc.orig_number)],
+        doc=doc,
+        unit_name=unit.name,
+        status_code=code,
+        status_text=description,
+    )

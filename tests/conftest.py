@@ -10,7 +10,7 @@ import pytest
 from models.clock import FixedClock
 from tests.harness.mailstack import MailStack, ensure_dovecot
 from tests.harness.pg import create_database, drop_database, pg_available
-from tests.support import prepared_app, vn_time, write_config
+from tests.support import make_intake_app, prepared_app, vn_time, write_config
 from worker.app import App
 from worker.testpki import TestPki, make_pki
 
@@ -76,3 +76,11 @@ def app(db_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[App]:
 def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
     """A test PKI made for this run: root → intermediate → signers, an untrusted root, a CRL."""
     return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def intake_app(db_url: str, tmp_path: Path, clock: FixedClock, pki: TestPki) -> Iterator[App]:
+    """A deployment on ``db_url`` that trusts the test PKI, with a frozen clock."""
+    application = make_intake_app(db_url, tmp_path, clock, pki)
+    yield application
+    application.close()

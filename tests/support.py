@@ -15,6 +15,7 @@ from models.migrate import upgrade
 from worker.app import App, build_app
 from worker.config import Config, load
 from worker.directory_sync import sync
+from worker.testpki import TestPki
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -143,3 +144,9 @@ def trust_section(root: Path, crl: Path | None = None, **intake: str) -> str:
     if intake:
         text += "[intake]\n" + "".join(f'{k} = "{v}"\n' for k, v in intake.items())
     return text
+
+
+def make_intake_app(db_url: str, tmp_path: Path, clock: FixedClock, pki: TestPki, **policy: str) -> App:
+    """A deployment that trusts the test PKI (intake policy keys may be overridden)."""
+    extra = trust_section(pki.root_pem, pki.crl_der, **policy)
+    return prepared_app(write_config(tmp_path / "deploy", db_url, extra=extra), clock)

@@ -8,7 +8,6 @@ document, which vanthu must not keep — untouched in the quarantine folder.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
 
@@ -17,25 +16,13 @@ import pytest
 from models.clock import FixedClock
 from models.tables import Assignment, DocumentFile, MailLedger, QuarantineItem, SignatureCheck
 from tests.flowkit import documents, inbox_root, ledger, outbox, rows, send
-from tests.support import CLERK, LEADER, incoming, prepared_app, request, trust_section, write_config
+from tests.support import CLERK, LEADER, incoming, make_intake_app, request
 from worker import testpki as pdfkit
 from worker.app import App
 from worker.testpki import DocText, TestPki
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 POLICE_NAME = "Cơ quan CSĐT Công an tỉnh Quảng Ninh"
-
-
-def make_app(db_url: str, tmp_path: Path, clock: FixedClock, pki: TestPki, **policy: str) -> App:
-    extra = trust_section(pki.root_pem, pki.crl_der, **policy)
-    return prepared_app(write_config(tmp_path / "deploy", db_url, extra=extra), clock)
-
-
-@pytest.fixture
-def intake_app(db_url: str, tmp_path: Path, clock: FixedClock, pki: TestPki) -> Iterator[App]:
-    application = make_app(db_url, tmp_path, clock, pki)
-    yield application
-    application.close()
 
 
 def _outcome(app: App, *files: tuple[str, bytes], subject: str = "Gửi Quyết định khởi tố bị can") -> str:
@@ -126,7 +113,7 @@ def test_invalid_signatures_are_returned_with_the_reason(intake_app: App, pki: T
 
 
 def test_policy_can_return_untrusted_documents(db_url: str, tmp_path: Path, clock: FixedClock, pki: TestPki) -> None:
-    app = make_app(db_url, tmp_path, clock, pki, untrusted="return")
+    app = make_intake_app(db_url, tmp_path, clock, pki, untrusted="return")
     try:
         assert _outcome(app, ("a.pdf", pdfkit.untrusted(pki))) == "intake.returned"
         assert "không thuộc tổ chức cung cấp dịch vụ tin cậy" in outbox(app)[0].body_text

@@ -214,3 +214,12 @@ def test_every_message_and_allocation_is_audited_and_the_chain_holds(app: App) -
     assert count == len(actions)
     assert all(r.state == "done" for r in ledger(app))
     assert len(outbox(app)) == 3
+
+
+def test_title_typed_without_diacritics_is_completed_from_the_catalog(app: App) -> None:
+    msg = request(OFFICER, "lay so: quyet dinh phe chuan lenh tam giam", "Loai: QD\n")
+    send(app, msg)
+    [doc] = documents(app)
+    assert doc.summary == "Quyết định phê chuẩn lệnh tạm giam" and doc.register.code == "TT"
+    reply = _one_reply(app, msg["Message-ID"])
+    assert "Theo danh mục:  Quyết định phê chuẩn lệnh tạm giam (Điều 119 BLTTHS 2015)" in reply

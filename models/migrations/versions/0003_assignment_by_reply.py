@@ -10,8 +10,12 @@ requests, and the folded search text of documents.
 
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
+
+SEARCHED = ("number_str", "orig_number", "issuer", "type_name", "summary", "case_ref", "sender_email")
 
 revision = "0003"
 down_revision = "0002"
@@ -50,6 +54,26 @@ def upgrade() -> None:
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("done_at", sa.DateTime(timezone=True), nullable=True))
+
+    _backfill_search_text()
+
+
+def _backfill_search_text() -> None:
+    """Fill the folded search text of documents that existed before this revision."""
+    from unidecode import unidecode
+
+    documents = sa.table(
+        "documents",
+        sa.column("id", sa.Integer),
+        *(sa.column(name, sa.Text) for name in SEARCHED),
+        sa.column("search_text", sa.Text),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(documents.c.id, *(documents.c[name] for name in SEARCHED))).all()
+    for row in rows:
+        text = " ".join(str(v) for v in row[1:] if v)
+        folded = " ".join(unidecode(unicodedata.normalize("NFC", text)).lower().split())
+        bind.execute(documents.update().where(documents.c.id == row[0]).values(search_text=folded))
 
 
 def downgrade() -> None:
