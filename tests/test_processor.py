@@ -155,3 +155,22 @@ def test_runaway_replies_to_one_address_are_capped(app: App, clock: FixedClock) 
     clock.advance(dt.timedelta(hours=1, seconds=1))
     send(app, request(OFFICER, "xin chào"))
     assert outbox(app)[-1].state == "pending"
+
+
+def test_a_message_over_the_size_limit_is_not_downloaded(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = inbox_root(app)
+    big = request(OFFICER, "Lấy số: Báo cáo", "x" * 2_000_000).as_bytes()
+    deliver_local(source.root, big)
+    object.__setattr__(app.config.intake, "max_message_mb", 1.0)
+
+    def no_fetch(self: LocalSource, uid: int) -> bytes | None:
+        raise AssertionError("an oversized message must not be fetched")
+
+    monkeypatch.setattr(LocalSource, "fetch", no_fetch)
+    [result] = Processor(app, app.config.mailboxes[0]).drain(source)
+    assert (result.outcome, result.moved_to) == ("quarantined.too-large", "Quarantine")
+    [kept] = _folder(source, "Quarantine")
+    assert kept.read_bytes() == big
+    [notice] = outbox(app)
+    assert notice.to_addr == CLERK and "vượt giới hạn 1 MB" in notice.body_text
+    assert [r.state for r in ledger(app)] == ["quarantined"]

@@ -143,6 +143,7 @@ class IntakeConfig(_Strict):
     invalid: IntakeAction = "return"
     notify_sender_status: bool = True
     max_attachment_mb: float = Field(default=25.0, gt=0)
+    max_message_mb: float = Field(default=40.0, gt=0)  # larger messages are not even downloaded
     organ_id: str = ""  # the unit's edXML agency code (QĐ 20/2020/QĐ-TTg), e.g. "000.00.00.G22"
 
 

@@ -82,6 +82,10 @@ class ImapSource:
     def uids(self) -> list[int]:
         return sorted(int(u) for u in self.client.search("ALL"))
 
+    def size(self, uid: int) -> int | None:
+        item = self.client.fetch([uid], ["RFC822.SIZE"]).get(uid)
+        return int(item[b"RFC822.SIZE"]) if item is not None and b"RFC822.SIZE" in item else None
+
     def fetch(self, uid: int) -> bytes | None:
         data = self.client.fetch([uid], ["BODY.PEEK[]"])
         item = data.get(uid)

@@ -31,6 +31,12 @@ class LocalSource:
     def uids(self) -> list[int]:
         return sorted(int(p.name) for p in self.inbox_dir.iterdir() if p.name.isdigit())
 
+    def size(self, uid: int) -> int | None:
+        try:
+            return (self.inbox_dir / str(uid)).stat().st_size
+        except FileNotFoundError:
+            return None
+
     def fetch(self, uid: int) -> bytes | None:
         try:
             return (self.inbox_dir / str(uid)).read_bytes()
@@ -38,8 +44,9 @@ class LocalSource:
             return None
 
     def move(self, uid: int, folder: str) -> None:
-        raw = self.fetch(uid)
-        if raw is None:
+        try:
+            raw = (self.inbox_dir / str(uid)).read_bytes()
+        except FileNotFoundError:
             return
         box = self._mh.get_folder(folder) if folder in self._mh.list_folders() else self._mh.add_folder(folder)
         box.add(raw)

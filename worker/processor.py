@@ -87,10 +87,14 @@ class Processor:
 
     def process(self, source: MailSource, uid: int) -> Result | None:
         """Process message ``uid``; None if it vanished or is not yet due for another try."""
+        app = self.app
+        limit = int(app.config.intake.max_message_mb * 1024 * 1024)
+        size = source.size(uid)
+        if size is not None and size > limit:
+            return self._oversize(source, uid, size, limit)
         raw = source.fetch(uid)
         if raw is None:
             return None
-        app = self.app
         sha = app.rawstore.put(raw)
         key = MessageKey(self.mailbox.name, source.uidvalidity(), uid)
         try:
@@ -156,6 +160,42 @@ class Processor:
             # A secret document must not stay on an internet-connected system: only its hash remains.
             app.rawstore.delete(sha)
         return outcome, mb.quarantine if goes_to_quarantine(outcome) else mb.processed
+
+    def _oversize(self, source: MailSource, uid: int, size: int, limit: int) -> Result | None:
+        """A message too large to download is set aside on the server, untouched, and the clerk is told.
+
+        Parsing a message costs about ten times its size in memory, so the size the server reports is
+        checked before anything is fetched. The mail itself stays in the quarantine folder.
+        """
+        app, mb = self.app, self.mailbox
+        now = app.clock.now()
+        key = MessageKey(mb.name, source.uidvalidity(), uid)
+        with app.uow() as uow:
+            claimed = ledger.claim(uow.session, key, sha256="", now=now)
+            if claimed.claim is Claim.NOT_DUE:
+                return None
+            if claimed.claim is Claim.CLAIMED:
+                row = claimed.row
+                assert row is not None
+                row.state, row.outcome, row.finished_at = "quarantined", "quarantined.too-large", now
+                ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256="")
+                quarantine(
+                    ctx,
+                    sender="",
+                    subject="",
+                    message_id="",
+                    reason_code="too-large",
+                    reason=(
+                        f"Thư dung lượng {size / 1048576:.1f} MB, vượt giới hạn {limit / 1048576:.0f} MB; "
+                        "hệ thống không tải thư về, thư được giữ nguyên trong thư mục cách ly."
+                    ),
+                    folder=mb.quarantine,
+                )
+            uow.commit()
+        source.move(uid, mb.quarantine)
+        log.info("message %s uid=%s (%s bytes): quarantined.too-large", mb.name, uid, size)
+        app.wake_outbox()
+        return Result(uid, "quarantined.too-large", mb.quarantine)
 
     def _record_failure(self, key: MessageKey, raw: bytes, sha: str, exc: Exception) -> tuple[str, str | None]:
         app, mb = self.app, self.mailbox

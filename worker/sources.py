@@ -22,6 +22,10 @@ class MailSource(Protocol):
         """UIDs of all messages waiting in the inbox, ascending."""
         ...
 
+    def size(self, uid: int) -> int | None:
+        """The size in bytes of message ``uid`` as the server reports it (None if it has gone)."""
+        ...
+
     def fetch(self, uid: int) -> bytes | None:
         """The raw bytes of message ``uid`` (None if it has gone meanwhile), without marking it read."""
         ...
