@@ -144,14 +144,13 @@ def complete(
     doc.status, doc.done_at = "done", at
     for ext in _pending_extensions(session, current):
         ext.state, ext.decided_at, ext.decided_by = "withdrawn", at, by.email
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="assignment.done",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={
             "assignment": current.id,
             "answer_number": answer_number,
@@ -201,14 +200,13 @@ def request_extension(
     )
     session.add(ext)
     session.flush()
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="extension.request",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={"request": ext.id, "new_deadline": new_deadline.isoformat(), "reason": ext.reason},
     )
     return ext
@@ -226,14 +224,13 @@ def decide_extension(
     ext.state, ext.decided_by, ext.decided_at = ("approved" if approve else "refused"), by.email, at
     if approve:
         current.deadline_at = ext.new_deadline
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="extension.approve" if approve else "extension.refuse",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={"request": ext.id, "deadline": current.deadline_at.isoformat() if current.deadline_at else None},
     )
     return ext
@@ -248,14 +245,13 @@ def give_back(session: Session, doc: Document, *, by: Person, reason: str, at: d
         raise AssignmentError("Cần ghi lý do trả lại: «Trả lại: <lý do>».")
     current.status, current.done_at, current.done_by = "returned", at, by.email
     doc.status = "registered"
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="assignment.returned",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={"assignment": current.id, "reason": reason.strip()},
     )
 
@@ -265,14 +261,13 @@ def note_opinion(session: Session, doc: Document, *, by: Person, opinion: str, a
     current = open_main(session, doc)
     if current is not None:
         current.opinion = (current.opinion + "\n" if current.opinion else "") + opinion
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="assignment.opinion",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={"opinion": opinion},
     )
 
@@ -281,13 +276,12 @@ def link_case(session: Session, doc: Document, *, by: Person, case_ref: str, at:
     """Vụ án: tie the document to a case file."""
     doc.case_ref = case_ref
     refresh_search_text(doc)
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="document.case",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={"case": case_ref},
     )

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import AuditEntry, AuditHead
+from models.tables import AuditEntry, AuditHead, Document
 
 GENESIS_HASH = "0" * 64
 
@@ -161,3 +161,26 @@ def verify(session: Session) -> tuple[int, AuditProblem | None]:
     if head.last_seq != count or head.last_hash != prev:
         return count, AuditProblem(count + 1, f"log ends at {count} but its head names entry {head.last_seq}")
     return count, None
+
+
+def document_event(
+    session: Session,
+    doc: Document,
+    *,
+    actor: str,
+    action: str,
+    at: dt.datetime,
+    tz: ZoneInfo,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry about ``doc`` (its tag names it; its id before it has one)."""
+    return append(
+        session,
+        at=at,
+        tz=tz,
+        actor=actor,
+        action=action,
+        object_type="document",
+        object_id=doc.tag or doc.id,
+        details=details,
+    )

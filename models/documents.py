@@ -113,14 +113,13 @@ def reserve(session: Session, req: NumberRequest, *, at: dt.datetime, tz: ZoneIn
     session.add(doc)
     session.flush()
     assign_tag(doc, at, tz)
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=req.requester.email,
         action="number.allocate",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={
             "register": reg.code,
             "unit": owner.code,
@@ -170,14 +169,13 @@ def cancel(session: Session, doc: Document, *, by: Person, reason: str, at: dt.d
     doc.cancelled_at = at
     doc.cancelled_by_id = by.id
     doc.cancel_reason = reason.strip()
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="number.cancel",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={"number": doc.number_str, "reason": doc.cancel_reason},
     )
 
@@ -226,14 +224,13 @@ def insert_after(
     session.add(doc)
     session.flush()
     assign_tag(doc, at, tz)
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=by.email,
         action="number.insert",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={"number": doc.number_str, "after": after.number_str, "reason": doc.insert_reason},
     )
     return doc

@@ -191,14 +191,13 @@ def register_incoming(
         "files": [f.sha256 for f in files],
         "warnings": list(p.warnings),
     }
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=actor,
         action="incoming.register",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details=details,
     )
     return doc
@@ -235,14 +234,13 @@ def add_assignment(
     )
     session.add(a)
     session.flush()
-    audit.append(
+    audit.document_event(
         session,
+        doc,
         at=at,
         tz=tz,
         actor=actor,
         action=f"assignment.{role}",
-        object_type="document",
-        object_id=doc.tag or doc.id,
         details={
             "unit": unit.code if unit else None,
             "person": person.email if person else None,
