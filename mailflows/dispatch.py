@@ -16,6 +16,7 @@ from mailflows.hygiene import authenticated, machine_generated
 from mailflows.message import ParsedMessage
 from mailflows.outcomes import must_forget
 from mailflows.people import person_by_email, unit_by_code
+from mailflows.quarantine import quarantine
 from mailflows.replies import enqueue
 from mailflows.thread import document_of
 from models import audit
@@ -71,8 +72,20 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
         return "refused.unknown-sender"
     if ctx.settings.authserv_id and not authenticated(msg, ctx.settings.authserv_id):
         # The From address is in the directory but the message did not pass DKIM or SPF: it may be
-        # forged, so it changes nothing and its supposed sender is not answered.
-        return "ignored.unauthenticated"
+        # forged, so it changes nothing, its supposed sender is not answered, and the clerk looks at it.
+        quarantine(
+            ctx,
+            sender=msg.sender,
+            subject=msg.subject,
+            message_id=msg.message_id,
+            reason_code="unauthenticated",
+            reason=(
+                f"Thư mang địa chỉ người gửi {msg.sender} nhưng không qua kiểm tra DKIM/SPF của máy chủ "
+                f"{ctx.settings.authserv_id}: có thể bị giả mạo."
+            ),
+            folder=ctx.mailbox.quarantine_folder,
+        )
+        return "quarantined.unauthenticated"
     if subject.tag and subject.tag.startswith("VTQ-"):
         return clerk_intake.handle_decision(ctx, msg, person, subject.tag)
     if is_paper_subject(msg.subject):

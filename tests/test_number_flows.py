@@ -223,3 +223,26 @@ def test_title_typed_without_diacritics_is_completed_from_the_catalog(app: App) 
     assert doc.summary == "Quyết định phê chuẩn lệnh tạm giam" and doc.register.code == "TT"
     reply = _one_reply(app, msg["Message-ID"])
     assert "Theo danh mục:  Quyết định phê chuẩn lệnh tạm giam (Điều 119 BLTTHS 2015)" in reply
+
+
+def test_spoofed_directory_sender_is_quarantined_not_answered(app: App) -> None:
+    object.__setattr__(app.settings, "authserv_id", "mx.vksquangninh.gov.vn")
+    forged = request(
+        OFFICER,
+        "Lấy số: Báo cáo",
+        "Loại: BC\n",
+        headers={"Authentication-Results": "mx.vksquangninh.gov.vn; dkim=fail; spf=fail"},
+    )
+    genuine = request(
+        OFFICER,
+        "Lấy số: Báo cáo",
+        "Loại: BC\n",
+        headers={"Authentication-Results": "mx.vksquangninh.gov.vn; dkim=pass header.d=vksquangninh.gov.vn"},
+    )
+    results = send(app, forged, genuine)
+    assert [r.outcome for r in results] == ["quarantined.unauthenticated", "number.given"]
+    assert results[0].moved_to == "Quarantine"
+    assert replies_to(app, forged["Message-ID"]) == []
+    notice = next(r for r in outbox(app) if r.to_addr == CLERK)
+    assert "có thể bị giả mạo" in notice.body_text
+    assert len(documents(app)) == 1
