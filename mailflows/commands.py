@@ -27,6 +27,7 @@ class Command(enum.Enum):
     INSERT = "chen so"
     HELP = "tro giup"
     SEARCH = "tra cuu"
+    STATS = "thong ke"
 
 
 # Spellings that name each command, with diacritics. A typed word matches when it equals the word with
@@ -38,6 +39,7 @@ _SPELLINGS: tuple[tuple[Command, tuple[str, ...]], ...] = (
     (Command.INSERT, ("chèn số",)),
     (Command.HELP, ("trợ giúp", "hướng dẫn", "help")),
     (Command.SEARCH, ("tra cứu", "tìm kiếm")),
+    (Command.STATS, ("thống kê",)),
 )
 
 

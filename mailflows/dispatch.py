@@ -7,7 +7,16 @@ happens is recorded in the audit log with the outcome, so nothing disappears sil
 
 from __future__ import annotations
 
-from mailflows import clerk_intake, intake, number_cancel, number_insert, number_request, reply_flow, search
+from mailflows import (
+    clerk_intake,
+    intake,
+    number_cancel,
+    number_insert,
+    number_request,
+    reply_flow,
+    search,
+    stats_request,
+)
 from mailflows import help as help_flow
 from mailflows.clerk_intake import is_paper_subject
 from mailflows.commands import Command, parse_subject
@@ -96,6 +105,8 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
         return number_cancel.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.INSERT:
         return number_insert.handle(ctx, msg, person, subject.argument)
+    if subject.command is Command.STATS:
+        return stats_request.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.SEARCH:
         return search.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.HELP:

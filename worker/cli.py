@@ -87,6 +87,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from worker.stats_cli import run
+
+    return run(args.config, args.unit, args.period, args.out)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from worker.demo import run_demo
 
@@ -111,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(func=cmd_run)
     au = sub.add_parser("audit", help="audit log commands").add_subparsers(dest="audit_command", required=True)
     au.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    stats = sub.add_parser("stats", help="write the statistics of a period as XLSX")
+    stats.add_argument("--unit", required=True, help="unit code; its units below are included")
+    stats.add_argument("--period", required=True, help="11/2026, 2026 or 01/10/2026-31/10/2026")
+    stats.add_argument("--out", required=True, help="the XLSX file to write")
+    stats.set_defaults(func=cmd_stats)
     demo = sub.add_parser("demo", help="run the embedded demonstration")
     demo.add_argument("--dir", default="var/demo")
     demo.set_defaults(func=cmd_demo)
