@@ -23,9 +23,10 @@ that load that comes or goes during the run weighs on both rates alike.
 
 Memory: one message carrying a ~30 MB signed PDF (a text page 1 plus pages of incompressible image data, as
 a scan would be) goes through the same ``Processor`` path, in a fresh child process and a fresh deployment
-per measurement, so that nothing earlier in the run inflates the figures. Two configurations: (a) the default
-``intake.max_attachment_mb = 25``, where the file is refused as too large without being parsed, and (b)
-``max_attachment_mb = 40``, where it is validated and registered. For each, one run reports the peak of
+per measurement, so that nothing earlier in the run inflates the figures. Two configurations: (a) the
+defaults (``intake.max_attachment_mb = 25``, ``max_message_mb = 40``), where the ~41 MB message is quarantined
+on the server from its reported size, before it is downloaded, and (b) ``max_attachment_mb = 40`` with
+``max_message_mb = 60``, where it is downloaded, parsed, validated and registered. For each, one run reports the peak of
 ``tracemalloc``'s traced memory (and what is still traced after the drain: in a fresh process that includes
 one-off caches), and another run, without tracing
 (tracemalloc's own bookkeeping would count in RSS), reports the growth of the process's max RSS
@@ -445,7 +446,10 @@ def run(count: int) -> None:
             f" in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        raised = trust_extra + f"[intake]\nmax_attachment_mb = {RAISED_LIMIT_MB}\n"
+        # The message (base64 adds a third) must also fit under max_message_mb to be downloaded at all.
+        raised = (
+            trust_extra + f"[intake]\nmax_attachment_mb = {RAISED_LIMIT_MB}\nmax_message_mb = {RAISED_LIMIT_MB * 1.5}\n"
+        )
         cases = [
             memory_case("a", 25, tmp, stack, children, raw, extra=trust_extra, expected="quarantined.too-large"),
             memory_case("b", RAISED_LIMIT_MB, tmp, stack, children, raw, extra=raised, expected=REGISTERED),
