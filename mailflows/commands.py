@@ -28,6 +28,7 @@ class Command(enum.Enum):
     HELP = "tro giup"
     SEARCH = "tra cuu"
     STATS = "thong ke"
+    REGISTER = "so"
 
 
 # Spellings that name each command, with diacritics. A typed word matches when it equals the word with
@@ -40,6 +41,7 @@ _SPELLINGS: tuple[tuple[Command, tuple[str, ...]], ...] = (
     (Command.HELP, ("trợ giúp", "hướng dẫn", "help")),
     (Command.SEARCH, ("tra cứu", "tìm kiếm")),
     (Command.STATS, ("thống kê",)),
+    (Command.REGISTER, ("sổ",)),
 )
 
 
@@ -82,6 +84,8 @@ def parse_subject(subject: str) -> Subject:
     words = [t.group(0) for t in tokens]
     for command, spellings in _SPELLINGS:
         for spelling in spellings:
+            if command is Command.REGISTER and not re.match(r"^\s*\S+\s*:", clean):
+                continue  # "Sổ: đến 11/2026" needs its colon: a subject starting "So sánh …" is no command
             if _starts_with(words, spelling):
                 rest = clean[tokens[len(spelling.split()) - 1].end() :]
                 return Subject(command, rest.lstrip(" :.-").strip(), tag, clean)

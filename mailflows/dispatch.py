@@ -13,6 +13,7 @@ from mailflows import (
     number_cancel,
     number_insert,
     number_request,
+    register_request,
     reply_flow,
     search,
     stats_request,
@@ -105,6 +106,8 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
         return number_cancel.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.INSERT:
         return number_insert.handle(ctx, msg, person, subject.argument)
+    if subject.command is Command.REGISTER:
+        return register_request.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.STATS:
         return stats_request.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.SEARCH:

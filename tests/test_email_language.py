@@ -115,3 +115,18 @@ def test_secrecy_markings_in_subjects(subject: str, level: str) -> None:
     from mailflows.incoming_meta import SECRECY_LEVELS, marking
 
     assert marking(subject, SECRECY_LEVELS, capitals_only=False) == level
+
+
+@pytest.mark.parametrize(
+    ("subject", "command"),
+    [
+        ("Sổ: đến 11/2026", Command.REGISTER),
+        ("So: HC 2026", Command.REGISTER),
+        ("So sánh số liệu tháng 11", None),
+        ("Thống kê: 11/2026", Command.STATS),
+        ("thong ke: 2026", Command.STATS),
+        ("Tra cuu: 12/2026/HS", Command.SEARCH),
+    ],
+)
+def test_report_commands(subject: str, command: Command | None) -> None:
+    assert parse_subject(subject).command is command

@@ -93,6 +93,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return run(args.config, args.unit, args.period, args.out)
 
 
+def cmd_export_register(args: argparse.Namespace) -> int:
+    from worker.register_cli import run
+
+    return run(args.config, args.unit, args.register, args.kind, args.period, args.out_dir)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from worker.demo import run_demo
 
@@ -122,6 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     stats.add_argument("--period", required=True, help="11/2026, 2026 or 01/10/2026-31/10/2026")
     stats.add_argument("--out", required=True, help="the XLSX file to write")
     stats.set_defaults(func=cmd_stats)
+    export = sub.add_parser("export", help="export a register").add_subparsers(dest="export_command", required=True)
+    reg = export.add_parser("register", help="a register of a period as XLSX and printable PDF (Phụ lục IV)")
+    reg.add_argument("--unit", required=True, help="unit code")
+    reg.add_argument("--kind", required=True, help="incoming | outgoing | follow-up (or đến | đi | theo dõi)")
+    reg.add_argument("--register", default="", help="register code; empty: the unit's only register of that kind")
+    reg.add_argument("--period", required=True, help="11/2026, 2026 or 01/10/2026-31/10/2026")
+    reg.add_argument("--out-dir", default=".", help="where to write the two files")
+    reg.set_defaults(func=cmd_export_register)
     demo = sub.add_parser("demo", help="run the embedded demonstration")
     demo.add_argument("--dir", default="var/demo")
     demo.set_defaults(func=cmd_demo)
