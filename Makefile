@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/numbering.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/digest.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -112,7 +112,7 @@ def _over_cap(ctx: FlowContext, to: str, now: dt.datetime) -> bool:
             OutboxMessage.to_addr == to,
             OutboxMessage.created_at > now - dt.timedelta(hours=1),
             OutboxMessage.state != "suppressed",
-            OutboxMessage.kind.notin_(("report", "digest")),
+            OutboxMessage.kind.notin_(("report", "digest", "reminder", "escalation", "weekly")),
         )
     ).scalar_one()
     return int(count) >= ctx.settings.reply_cap_per_hour

@@ -87,6 +87,30 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from cron.jobs import run_report
+    from worker.outbox_sender import deliver_due
+
+    cfg = _load(args.config)
+    prepare_database(cfg)
+    app = build_app(cfg)
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else app.clock.now().astimezone(cfg.tz).date()
+        try:
+            count = run_report(app, args.kind, args.unit, day, Path(args.dry_run) if args.dry_run else None)
+        except (ValueError, LookupError) as exc:
+            print(f"vanthu report: {exc}", file=sys.stderr)
+            return 2
+        if not args.dry_run:
+            asyncio.run(deliver_due(app, app.transport()))
+        print(f"{count} mail(s) " + (f"written to {args.dry_run}" if args.dry_run else "sent"))
+    finally:
+        app.close()
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from worker.stats_cli import run
 
@@ -123,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(func=cmd_run)
     au = sub.add_parser("audit", help="audit log commands").add_subparsers(dest="audit_command", required=True)
     au.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    report = sub.add_parser("report", help="make one scheduled report by hand")
+    report.add_argument("kind", help="digest | weekly | reminders | escalation")
+    report.add_argument("--unit", required=True, help="unit code")
+    report.add_argument("--date", default="", help="YYYY-MM-DD (default: today, local)")
+    report.add_argument("--dry-run", default="", metavar="DIR", help="write the mails to DIR instead of sending")
+    report.set_defaults(func=cmd_report)
     stats = sub.add_parser("stats", help="write the statistics of a period as XLSX")
     stats.add_argument("--unit", required=True, help="unit code; its units below are included")
     stats.add_argument("--period", required=True, help="11/2026, 2026 or 01/10/2026-31/10/2026")

@@ -165,6 +165,29 @@ class RoutingConfig(_Strict):
     extra_working_days: list[str] = []  # Saturdays worked in exchange, ISO dates
 
 
+_HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class ReportsConfig(_Strict):
+    """When the scheduled reports go out (local times in the service's time zone)."""
+
+    enabled: bool = True
+    digest_time: Annotated[str, Field(pattern=_HHMM)] = "07:00"
+    weekly_time: Annotated[str, Field(pattern=_HHMM)] = "07:30"
+    work_start: Annotated[str, Field(pattern=_HHMM)] = "08:00"
+    work_end: Annotated[str, Field(pattern=_HHMM)] = "17:00"
+    reminder_minutes: int = Field(default=30, ge=1, le=60)
+    escalation_minutes: int = Field(default=15, ge=1, le=60)
+    catch_up: bool = True
+
+    @field_validator("reminder_minutes", "escalation_minutes")
+    @classmethod
+    def _divides_an_hour(cls, v: int) -> int:
+        if 60 % v:
+            raise ValueError("must divide an hour (1, 2, 3, 5, 10, 15, 20, 30 or 60)")
+        return v
+
+
 class Person(_Strict):
     email: str
     full_name: str
@@ -181,6 +204,7 @@ class Config(_Strict):
     intake: IntakeConfig = IntakeConfig()
     trust: TrustConfig = TrustConfig()
     routing: RoutingConfig = RoutingConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     # Filled in by load(), not read from TOML.
     base_dir: str = ""

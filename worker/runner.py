@@ -8,6 +8,7 @@ pass, and the process exits 0. ``--once`` processes what is waiting, delivers th
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 import threading
@@ -15,11 +16,29 @@ import threading
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from cron.housekeeping import backlog
+from cron.jobs import ReportSchedule
+from cron.jobs import schedule as schedule_reports
 from worker.app import App
+from worker.config import Config
 from worker.outbox_sender import deliver_due, run_sender
 from worker.watcher import drain_once, watch
 
 log = logging.getLogger(__name__)
+
+
+def report_schedule(config: Config) -> ReportSchedule:
+    """The ``[reports]`` section as the schedule the report jobs take."""
+    r = config.reports
+    return ReportSchedule(
+        enabled=r.enabled,
+        digest_time=dt.time.fromisoformat(r.digest_time),
+        weekly_time=dt.time.fromisoformat(r.weekly_time),
+        work_start=dt.time.fromisoformat(r.work_start),
+        work_end=dt.time.fromisoformat(r.work_end),
+        reminder_minutes=r.reminder_minutes,
+        escalation_minutes=r.escalation_minutes,
+        catch_up=r.catch_up,
+    )
 
 
 def _wake(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
@@ -55,6 +74,8 @@ async def run_forever(app: App) -> None:
         loop.add_signal_handler(sig, request_stop)
     scheduler = AsyncIOScheduler(timezone=app.config.tz)
     scheduler.add_job(backlog, "interval", minutes=15, args=[app.uow], id="housekeeping", coalesce=True)
+    if app.config.reports.enabled:
+        schedule_reports(scheduler, app, report_schedule(app.config))
     scheduler.start()
     transport = app.transport()
     watchers = [asyncio.create_task(asyncio.to_thread(watch, app, mb, stop_threads)) for mb in app.config.mailboxes]
