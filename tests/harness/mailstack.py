@@ -102,7 +102,7 @@ def _dovecot_installed() -> bool:
     return os.path.exists(DOVECOT_BIN) and os.path.exists(DOVECOT_LMTP_BIN)
 
 
-def _apt_get(*args: str) -> subprocess.CompletedProcess[str]:
+def apt_get(*args: str) -> subprocess.CompletedProcess[str]:
     """Run apt-get non-interactively; waits up to 5 minutes for a dpkg lock held by another apt job."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     return subprocess.run(
@@ -128,13 +128,13 @@ def ensure_dovecot() -> str | None:
         return f"Dovecot is not installed ({DOVECOT_BIN} or {DOVECOT_LMTP_BIN} missing); {_APT_HINT}"
     install = ("install", "-y", "--no-install-recommends", *DOVECOT_PACKAGES)
     try:
-        result = _apt_get(*install)
+        result = apt_get(*install)
         if result.returncode != 0:
             # Usually "Unable to locate package": the package lists have never been downloaded.
-            update = _apt_get("update")
+            update = apt_get("update")
             if update.returncode != 0:
                 return f"apt-get update failed ({update.stderr.strip()[-500:]}); {_APT_HINT}"
-            result = _apt_get(*install)
+            result = apt_get(*install)
     except (OSError, subprocess.SubprocessError) as exc:
         return f"could not run apt-get ({exc}); {_APT_HINT}"
     if result.returncode != 0:

@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 
+from tests.harness.mailstack import apt_get
+
 POPPLER_PACKAGE = "poppler-utils"
 POPPLER_TOOLS = ("pdftoppm", "pdftotext")
 
@@ -21,20 +23,6 @@ _APT_HINT = (
 
 def _poppler_installed() -> bool:
     return all(shutil.which(tool) for tool in POPPLER_TOOLS)
-
-
-def _apt_get(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run apt-get non-interactively; waits up to 5 minutes for a dpkg lock held by another apt job."""
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    return subprocess.run(
-        ["apt-get", "-o", "DPkg::Lock::Timeout=300", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
 
 
 def ensure_poppler() -> str | None:
@@ -50,13 +38,13 @@ def ensure_poppler() -> str | None:
         return f"pdftoppm/pdftotext not found; {_APT_HINT}"
     install = ("install", "-y", "--no-install-recommends", POPPLER_PACKAGE)
     try:
-        result = _apt_get(*install)
+        result = apt_get(*install)
         if result.returncode != 0:
             # Usually "Unable to locate package": the package lists have never been downloaded.
-            update = _apt_get("update")
+            update = apt_get("update")
             if update.returncode != 0:
                 return f"apt-get update failed ({update.stderr.strip()[-500:]}); {_APT_HINT}"
-            result = _apt_get(*install)
+            result = apt_get(*install)
     except (OSError, subprocess.SubprocessError) as exc:
         return f"could not run apt-get ({exc}); {_APT_HINT}"
     if result.returncode != 0:
@@ -107,12 +95,12 @@ def ensure_chromium() -> str | None:
         return f"chromium not found; {_CHROMIUM_HINT}"
     install = ("install", "-y", "--no-install-recommends", CHROMIUM_PACKAGE)
     try:
-        result = _apt_get(*install)
+        result = apt_get(*install)
         if result.returncode != 0:
-            update = _apt_get("update")
+            update = apt_get("update")
             if update.returncode != 0:
                 return f"apt-get update failed ({update.stderr.strip()[-500:]}); {_CHROMIUM_HINT}"
-            result = _apt_get(*install)
+            result = apt_get(*install)
     except (OSError, subprocess.SubprocessError) as exc:
         return f"could not run apt-get ({exc}); {_CHROMIUM_HINT}"
     if result.returncode != 0:
