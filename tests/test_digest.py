@@ -312,12 +312,14 @@ def test_catch_up_sends_todays_missed_digest_never_yesterdays(intake_app: App, c
 def test_golden_digest(intake_app: App, week: dict[str, Document], tmp_path: Path) -> None:
     app = intake_app
     subject, text, html = _digest_text(app)
-    golden = GOLDEN / "digest_vksqn.txt"
-    produced = f"Subject: {subject}\n\n{text}"
-    if os.environ.get("VANTHU_UPDATE_GOLDEN"):  # after a deliberate change: rewrite, then review the diff
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(produced, encoding="utf-8")
-    assert produced == golden.read_text(encoding="utf-8")
+    for golden, produced in (
+        (GOLDEN / "digest_vksqn.txt", f"Subject: {subject}\n\n{text}"),
+        (GOLDEN / "digest_vksqn.html", html),
+    ):
+        if os.environ.get("VANTHU_UPDATE_GOLDEN"):  # after a deliberate change: rewrite, then review the diff
+            golden.parent.mkdir(exist_ok=True)
+            golden.write_text(produced, encoding="utf-8")
+        assert produced == golden.read_text(encoding="utf-8"), golden.name
     for name in ("Lê Văn Bình", "Đỗ Quang Tuấn", "Phòng Thực hành quyền công tố"):
         assert name in text and name in html
     assert "<script" not in html.lower() and "<img" not in html.lower() and "http" not in html.lower()
