@@ -35,6 +35,14 @@ def open_main(session: Session, doc: Document) -> Assignment | None:
     ).scalar_one_or_none()
 
 
+def _require_open_main(session: Session, doc: Document, refusal: str) -> Assignment:
+    """The open main assignment, or AssignmentError(``refusal``) when there is none."""
+    current = open_main(session, doc)
+    if current is None:
+        raise AssignmentError(refusal)
+    return current
+
+
 def _close_decisions(session: Session, doc: Document, now: dt.datetime, by: str) -> None:
     for a in session.execute(
         select(Assignment).where(
@@ -110,9 +118,9 @@ def forward(
     tz: ZoneInfo,
 ) -> Assignment:
     """Chuyển: the open main assignment passes to another unit or person, keeping its deadline."""
-    current = open_main(session, doc)
-    if current is None:
-        raise AssignmentError("Văn bản chưa được giao cho ai nên chưa thể chuyển; lãnh đạo giao trước («Giao: …»).")
+    current = _require_open_main(
+        session, doc, "Văn bản chưa được giao cho ai nên chưa thể chuyển; lãnh đạo giao trước («Giao: …»)."
+    )
     current.status = "forwarded"
     current.done_at, current.done_by = at, by.email
     a = add_assignment(
@@ -137,9 +145,7 @@ def complete(
     session: Session, doc: Document, *, by: Person, answer_number: str, at: dt.datetime, tz: ZoneInfo
 ) -> Assignment:
     """Xong / Hoàn thành: the open main assignment and the document are done."""
-    current = open_main(session, doc)
-    if current is None:
-        raise AssignmentError("Văn bản không có nhiệm vụ đang mở để hoàn thành.")
+    current = _require_open_main(session, doc, "Văn bản không có nhiệm vụ đang mở để hoàn thành.")
     current.status, current.done_at, current.done_by, current.answer_number = "done", at, by.email, answer_number
     doc.status, doc.done_at = "done", at
     for ext in _pending_extensions(session, current):
@@ -182,9 +188,7 @@ def request_extension(
     tz: ZoneInfo,
 ) -> ExtensionRequest:
     """Gia hạn: ask for a later deadline; a leader decides."""
-    current = open_main(session, doc)
-    if current is None:
-        raise AssignmentError("Văn bản không có nhiệm vụ đang mở để gia hạn.")
+    current = _require_open_main(session, doc, "Văn bản không có nhiệm vụ đang mở để gia hạn.")
     if not reason.strip():
         raise AssignmentError("Cần ghi lý do gia hạn (dòng «Lý do: …»).")
     if current.deadline_at is not None and new_deadline <= current.deadline_at:
@@ -238,9 +242,7 @@ def decide_extension(
 
 def give_back(session: Session, doc: Document, *, by: Person, reason: str, at: dt.datetime, tz: ZoneInfo) -> None:
     """Trả lại: the assignee hands the document back to the clerk and leaders, with the reason."""
-    current = open_main(session, doc)
-    if current is None:
-        raise AssignmentError("Văn bản không có nhiệm vụ đang mở để trả lại.")
+    current = _require_open_main(session, doc, "Văn bản không có nhiệm vụ đang mở để trả lại.")
     if not reason.strip():
         raise AssignmentError("Cần ghi lý do trả lại: «Trả lại: <lý do>».")
     current.status, current.done_at, current.done_by = "returned", at, by.email

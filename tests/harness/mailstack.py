@@ -39,7 +39,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, suppress
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -89,12 +89,6 @@ IMAP_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (IMAPClientError, OSEr
 
 _PARSER: BytesParser[EmailMessage] = BytesParser(policy=email.policy.default)
 
-_APT_HINT = (
-    "install Dovecot with: sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive "
-    "apt-get install -y --no-install-recommends " + " ".join(DOVECOT_PACKAGES)
-)
-
-
 # --- Installation ---
 
 
@@ -116,32 +110,46 @@ def apt_get(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def ensure_dovecot() -> str | None:
-    """Make sure Dovecot with IMAP and LMTP is installed.
+def ensure_debian_packages(packages: Sequence[str], installed: Callable[[], bool], missing: str) -> str | None:
+    """Make sure ``installed()`` holds, installing Debian ``packages`` with apt-get when needed.
 
-    Returns None when it is (possibly after installing it with apt-get, which is only attempted as root), or a
-    human-readable reason suitable for ``pytest.skip()`` when it is not and cannot be installed.
+    Returns None when it holds (possibly after an install, which is only attempted as root, with one
+    ``apt-get update`` if the first install fails), or a human-readable reason for ``pytest.skip()``
+    starting with ``missing`` and ending with the command that would install the packages.
     """
-    if _dovecot_installed():
+    if installed():
         return None
+    hint = (
+        "install with: sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive "
+        f"apt-get install -y --no-install-recommends {' '.join(packages)}"
+    )
     if os.geteuid() != 0:
-        return f"Dovecot is not installed ({DOVECOT_BIN} or {DOVECOT_LMTP_BIN} missing); {_APT_HINT}"
-    install = ("install", "-y", "--no-install-recommends", *DOVECOT_PACKAGES)
+        return f"{missing}; {hint}"
+    install = ("install", "-y", "--no-install-recommends", *packages)
     try:
         result = apt_get(*install)
         if result.returncode != 0:
             # Usually "Unable to locate package": the package lists have never been downloaded.
             update = apt_get("update")
             if update.returncode != 0:
-                return f"apt-get update failed ({update.stderr.strip()[-500:]}); {_APT_HINT}"
+                return f"apt-get update failed ({update.stderr.strip()[-500:]}); {hint}"
             result = apt_get(*install)
     except (OSError, subprocess.SubprocessError) as exc:
-        return f"could not run apt-get ({exc}); {_APT_HINT}"
+        return f"could not run apt-get ({exc}); {hint}"
     if result.returncode != 0:
-        return f"apt-get install failed ({result.stderr.strip()[-500:]}); {_APT_HINT}"
-    if not _dovecot_installed():
-        return f"apt-get install succeeded but {DOVECOT_BIN} or {DOVECOT_LMTP_BIN} is still missing"
+        return f"apt-get install failed ({result.stderr.strip()[-500:]}); {hint}"
+    if not installed():
+        return f"apt-get install succeeded but the check still fails: {missing}"
     return None
+
+
+def ensure_dovecot() -> str | None:
+    """Make sure Dovecot with IMAP and LMTP is installed (see :func:`ensure_debian_packages`)."""
+    return ensure_debian_packages(
+        DOVECOT_PACKAGES,
+        _dovecot_installed,
+        f"Dovecot is not installed ({DOVECOT_BIN} or {DOVECOT_LMTP_BIN} missing)",
+    )
 
 
 # --- SMTP -> LMTP relay ---

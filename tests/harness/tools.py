@@ -10,15 +10,10 @@ import os
 import shutil
 import subprocess
 
-from tests.harness.mailstack import apt_get
+from tests.harness.mailstack import ensure_debian_packages
 
 POPPLER_PACKAGE = "poppler-utils"
 POPPLER_TOOLS = ("pdftoppm", "pdftotext")
-
-_APT_HINT = (
-    "install Poppler with: sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive "
-    f"apt-get install -y --no-install-recommends {POPPLER_PACKAGE}"
-)
 
 
 def _poppler_installed() -> bool:
@@ -26,32 +21,8 @@ def _poppler_installed() -> bool:
 
 
 def ensure_poppler() -> str | None:
-    """Make sure ``pdftoppm`` and ``pdftotext`` are on the PATH.
-
-    Returns None when they are (possibly after installing ``poppler-utils`` with apt-get, which is only
-    attempted as root), or a human-readable reason suitable for ``pytest.skip()`` when they are not and
-    cannot be installed.
-    """
-    if _poppler_installed():
-        return None
-    if os.geteuid() != 0:
-        return f"pdftoppm/pdftotext not found; {_APT_HINT}"
-    install = ("install", "-y", "--no-install-recommends", POPPLER_PACKAGE)
-    try:
-        result = apt_get(*install)
-        if result.returncode != 0:
-            # Usually "Unable to locate package": the package lists have never been downloaded.
-            update = apt_get("update")
-            if update.returncode != 0:
-                return f"apt-get update failed ({update.stderr.strip()[-500:]}); {_APT_HINT}"
-            result = apt_get(*install)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"could not run apt-get ({exc}); {_APT_HINT}"
-    if result.returncode != 0:
-        return f"apt-get install failed ({result.stderr.strip()[-500:]}); {_APT_HINT}"
-    if not _poppler_installed():
-        return f"apt-get install succeeded but {' or '.join(POPPLER_TOOLS)} is still missing"
-    return None
+    """Make sure ``pdftoppm`` and ``pdftotext`` are on the PATH (see ``ensure_debian_packages``)."""
+    return ensure_debian_packages((POPPLER_PACKAGE,), _poppler_installed, "pdftoppm/pdftotext not found")
 
 
 # --- Chromium (headless screenshots of the HTML mail) ---
@@ -68,11 +39,6 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
 )
 
-_CHROMIUM_HINT = (
-    "install Chromium with: sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive "
-    f"apt-get install -y --no-install-recommends {CHROMIUM_PACKAGE}"
-)
-
 
 def chromium_path() -> str | None:
     """The Chromium executable on the PATH, or None."""
@@ -84,30 +50,8 @@ def chromium_path() -> str | None:
 
 
 def ensure_chromium() -> str | None:
-    """Make sure Debian's ``chromium`` is installed.
-
-    Returns None when it is (possibly after installing it with apt-get, which is only attempted as root), or
-    a human-readable reason suitable for ``pytest.skip()`` when it is not and cannot be installed.
-    """
-    if chromium_path() is not None:
-        return None
-    if os.geteuid() != 0:
-        return f"chromium not found; {_CHROMIUM_HINT}"
-    install = ("install", "-y", "--no-install-recommends", CHROMIUM_PACKAGE)
-    try:
-        result = apt_get(*install)
-        if result.returncode != 0:
-            update = apt_get("update")
-            if update.returncode != 0:
-                return f"apt-get update failed ({update.stderr.strip()[-500:]}); {_CHROMIUM_HINT}"
-            result = apt_get(*install)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"could not run apt-get ({exc}); {_CHROMIUM_HINT}"
-    if result.returncode != 0:
-        return f"apt-get install failed ({result.stderr.strip()[-500:]}); {_CHROMIUM_HINT}"
-    if chromium_path() is None:
-        return "apt-get install succeeded but chromium is still missing"
-    return None
+    """Make sure Debian's ``chromium`` is installed (see ``ensure_debian_packages``)."""
+    return ensure_debian_packages((CHROMIUM_PACKAGE,), lambda: chromium_path() is not None, "chromium not found")
 
 
 def screenshot(html: os.PathLike[str] | str, png: os.PathLike[str] | str, profile: os.PathLike[str] | str) -> None:
@@ -118,7 +62,7 @@ def screenshot(html: os.PathLike[str] | str, png: os.PathLike[str] | str, profil
     """
     exe = chromium_path()
     if exe is None:
-        raise RuntimeError(f"chromium not found; {_CHROMIUM_HINT}")
+        raise RuntimeError(f"chromium not found; install Debian's {CHROMIUM_PACKAGE} package")
     url = "file://" + os.path.abspath(os.fspath(html))
     result = subprocess.run(
         [
