@@ -368,7 +368,7 @@ def register(
             f"Có thể trùng với văn bản đến số {other.number_str} [{other.tag}] "
             f"({other.orig_number or 'chưa rõ số'}, {other.issuer or 'chưa rõ cơ quan ban hành'}, "
             f"vào sổ ngày {other.doc_date:%d/%m/%Y}): văn thư kiểm tra lại; nếu trùng, hủy văn bản này "
-            "bằng thư «Hủy số đến <số đến>» với «Lý do: …».",
+            "bằng thư «Hủy số đến» kèm số đến của nó và dòng «Lý do: …».",
         ]
     particulars_ = particulars(
         ctx, meta, sender, paper=paper, warnings=warnings, message_id=msg.message_id if msg else ""

@@ -161,18 +161,21 @@ def find_duplicate(
         .order_by(Document.id)
     ).scalars()
     number, wanted = fold(orig_number).replace(" ", ""), fold(issuer)
-    new_confident = _confident(sources or {}, "number", "issuer", "date")
+    mine = sources or {}
     doubtful: Document | None = None
     for doc in candidates:
         if fold(doc.orig_number).replace(" ", "") != number:
             continue
+        theirs = doc.field_sources or {}
         other = fold(doc.issuer)
-        if wanted and other and other != wanted:
+        # A difference counts only between fields both read with confidence: an issuer guessed from the
+        # sender's address, or a date from a mail header, may be wrong.
+        issuer_known = bool(wanted and other) and _confident(mine, "issuer") and _confident(theirs, "issuer")
+        date_known = orig_date is not None and doc.orig_date is not None
+        date_known = date_known and _confident(mine, "date") and _confident(theirs, "date")
+        if (issuer_known and other != wanted) or (date_known and orig_date != doc.orig_date):
             continue
-        if orig_date is not None and doc.orig_date is not None and orig_date != doc.orig_date:
-            continue
-        complete = bool(wanted and other and orig_date is not None and doc.orig_date is not None)
-        if complete and new_confident and _confident(doc.field_sources or {}, "number", "issuer", "date"):
+        if issuer_known and date_known and _confident(mine, "number") and _confident(theirs, "number"):
             return DuplicateMatch(doc, certain=True)
         doubtful = doubtful or doc
     return DuplicateMatch(doubtful, certain=False) if doubtful is not None else None
