@@ -357,8 +357,9 @@ def register(
     )
     if match is not None and match.certain:
         duplicate = match.document
-        _tell_clerks_duplicate(ctx, unit, duplicate, sender or actor)
-        if receipt_to and ctx.settings.intake.notify_sender_status:
+        resend = bool(receipt_to) and ctx.settings.intake.notify_sender_status
+        _tell_clerks_duplicate(ctx, unit, duplicate, sender or actor, receipt_resent=resend)
+        if resend:
             send_registered(ctx, receipt_to, msg, unit, duplicate)
         return "intake.duplicate", duplicate
     if match is not None:
@@ -390,7 +391,9 @@ def register(
     return "intake.registered", doc
 
 
-def _tell_clerks_duplicate(ctx: FlowContext, unit: Unit, doc: Document, sender: str) -> None:
+def _tell_clerks_duplicate(
+    ctx: FlowContext, unit: Unit, doc: Document, sender: str, *, receipt_resent: bool = True
+) -> None:
     for clerk in clerks_of(ctx.uow.session, unit):
         enqueue(
             ctx,
@@ -402,6 +405,7 @@ def _tell_clerks_duplicate(ctx: FlowContext, unit: Unit, doc: Document, sender: 
             doc=doc,
             sender=sender,
             received_at=ctx.now(),
+            receipt_resent=receipt_resent,
         )
 
 
