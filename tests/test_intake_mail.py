@@ -25,6 +25,8 @@ from mailflows.message import parse
 from models import audit
 from models.clock import FixedClock
 from models.doctypes import DocTypeCatalog
+from models.registers_export import RegisterKind
+from models.registers_export import rows as register_rows
 from models.statistics import compute, descendant_units, month_period
 from models.tables import Assignment, AuditEntry, DocumentFile, OutboxMessage, Person, QuarantineItem
 from tests.flowkit import documents, inbox_root, ledger, outbox, rows, send
@@ -279,9 +281,16 @@ def test_hủy_số_đến_takes_junk_out_of_open_work_and_keeps_it_in_the_regis
         d = build_digest(s, unit, leader, dt.date(2026, 11, 30), clock.now(), app.settings.tz, app.settings.calendar)
         ids = descendant_units(s, unit.id)
         stats = compute(s, ids, month_period(2026, 11), tz=app.settings.tz, now=clock.now())
+        november = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        register = register_rows(s, unit, RegisterKind.INCOMING, *november, app.settings.tz, now=clock.now())
+        follow_up = register_rows(s, unit, RegisterKind.FOLLOW_UP, *november, app.settings.tz, now=clock.now())
     assert d.incoming_total == 0 and d.waiting.total == 0 and d.overdue.total == 0 and d.urgent.total == 0
     assert all(t.count == 0 for t in d.trend)
     assert stats.unit_total.incoming == 0 and stats.unit_total.assigned == 0 and stats.assignee_total.open == 0
+    [row] = register.rows  # still in the register, marked
+    assert row[1] == "01" and row[-1].endswith("Đã hủy ngày 21/11/2026: Thư rác quảng cáo, tệp PDF không có chữ ký số.")
+    [row] = follow_up.rows
+    assert "Đã hủy ngày 21/11/2026" in " ".join(row) and "Đang giải quyết" not in " ".join(row)
     # A new document takes the next number: a cancelled số đến is never given again.
     assert send(app, incoming(POLICE, "Gửi quyết định", [("qd.pdf", pdfkit.valid(pki))]))[0].outcome == (
         "intake.registered"
