@@ -136,11 +136,11 @@ class Processor:
                 row.last_error = str(exc)
                 quarantine(
                     ctx,
-                    sender="",
-                    subject="",
+                    sender=exc.sender[:255],
+                    subject=exc.subject,
                     message_id="",
                     reason_code="malformed",
-                    reason=f"Thư không đọc được ({exc}).",
+                    reason=f"Thư không đọc được: {exc.reason}.",
                     folder=mb.quarantine,
                 )
                 uow.commit()
@@ -217,8 +217,8 @@ class Processor:
             try:
                 msg = parse(raw)
                 sender, subject = msg.sender, msg.subject
-            except MalformedMessage:
-                sender, subject = "", ""
+            except MalformedMessage as malformed:
+                sender, subject = malformed.sender[:255], malformed.subject
             ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha)
             quarantine(
                 ctx,
