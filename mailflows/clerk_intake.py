@@ -214,7 +214,8 @@ def _register_item(ctx: FlowContext, msg: ParsedMessage, person: Person, unit: U
     The original is read tolerantly (a message the parser refused still gives its attachments and
     subject); the clerk's ``Key: value`` lines win over what was read, and ``Email người gửi`` names
     where the receipt goes when the original's sender cannot be reached. Without a stored original
-    (a message too large to download) the document is registered from the clerk's lines alone.
+    (a message too large to download) the document is registered from the clerk's lines alone. A
+    document whose subject or first page carries a secrecy marking is not registered.
     """
     assert ctx.files is not None
     values = fields(msg.command_text)
@@ -233,6 +234,17 @@ def _register_item(ctx: FlowContext, msg: ParsedMessage, person: Person, unit: U
     else:
         warnings.append("Hệ thống không lưu bản gốc của thư; vào sổ theo thông tin văn thư ghi.")
         from_email(item.subject, "", "", meta)
+    if meta.secrecy:
+        reply_problem(
+            ctx,
+            msg,
+            person_name=person.full_name,
+            reason=(
+                f"Thư có dấu hiệu tài liệu «{meta.secrecy}»: tài liệu mật không được vào sổ trên hệ thống; "
+                "đồng chí xử lý trên giấy."
+            ),
+        )
+        return "decision.rejected"
     sender = original.sender if original is not None else ""
     given = values.get("email nguoi gui", "").strip().lower()
     receipt_to = given if reachable_address(given) else sender

@@ -10,6 +10,9 @@ told to handle it on paper.
 from __future__ import annotations
 
 from mailflows.context import FlowContext
+from mailflows.incoming_meta import SECRECY_LEVELS, marking
+from mailflows.message import MalformedMessage
+from mailflows.outcomes import SECRET as SECRET_OUTCOME
 from mailflows.people import clerks_of, unit_by_code
 from mailflows.replies import enqueue
 from models.incoming import new_quarantine_item
@@ -67,3 +70,36 @@ def quarantine(
             marking=marking,
         )
     return item
+
+
+def quarantine_malformed(ctx: FlowContext, exc: MalformedMessage, *, folder: str) -> str:
+    """Set aside a message the parser refused, telling the clerk what could be read; return the outcome.
+
+    The notice shows the sender and subject as far as they could be read and the reason in Vietnamese.
+    A subject with a secrecy marking (``MẬT``, ``Tối mật`` …) makes it a secret item like any other:
+    only the fact is recorded, and the outcome (``quarantined.secret``) tells the caller to delete the
+    raw copy. Otherwise the outcome is ``quarantined.malformed`` and the clerk can decide the item.
+    """
+    level = marking(exc.subject, SECRECY_LEVELS, capitals_only=False)
+    if level:
+        quarantine(
+            ctx,
+            sender=exc.sender[:255],
+            subject="",
+            message_id="",
+            reason_code=SECRET,
+            reason=f"Dấu hiệu tài liệu {level}",
+            folder=folder,
+            marking=level,
+        )
+        return SECRET_OUTCOME
+    quarantine(
+        ctx,
+        sender=exc.sender[:255],
+        subject=exc.subject,
+        message_id="",
+        reason_code="malformed",
+        reason=f"Thư không đọc được: {exc.reason}.",
+        folder=folder,
+    )
+    return "quarantined.malformed"
