@@ -209,27 +209,46 @@ def _body_charset(msg: EmailMessage) -> str | None:
         return None
 
 
-def _header_values(msg: EmailMessage, name: str, body_charset: str | None) -> list[str]:
-    """Every value of header ``name``, decoded (RFC 2047, then raw 8-bit by :func:`decode_8bit`); never raises."""
-    values: list[str] = []
-    low = name.lower()
-    for key, raw in msg.raw_items():
-        if key.lower() != low:
-            continue
-        text = raw if isinstance(raw, str) else str(raw)
-        text = "".join(text.splitlines())
-        if _has_8bit(text):
-            text = decode_8bit(text.encode("ascii", "surrogateescape"), body_charset)
-        try:
-            values.append(str(msg.policy.header_factory(key, text)).strip())  # type: ignore[attr-defined]
-        except (ValueError, TypeError, IndexError, AttributeError, LookupError):
-            values.append(text.strip())
-    return values
+def _decode_header(msg: EmailMessage, name: str, raw: str, body_charset: str | None) -> str:
+    """One header value as text: unfolded, raw 8-bit bytes decoded by :func:`decode_8bit`, RFC 2047 words
+    decoded by the header registry (or left as they are when the registry cannot parse the value)."""
+    text = raw.replace("\r", "").replace("\n", "")
+    if _has_8bit(text):
+        text = decode_8bit(text.encode("ascii", "surrogateescape"), body_charset)
+    try:
+        return str(msg.policy.header_factory(name, text)).strip()  # type: ignore[attr-defined]
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+        return text.strip()
 
 
-def _first(msg: EmailMessage, name: str, body_charset: str | None = None) -> str:
-    values = _header_values(msg, name, body_charset)
-    return values[0] if values else ""
+class _Headers:
+    """The message's headers, grouped by lower-case name in one pass; each value is decoded once, on demand."""
+
+    def __init__(self, msg: EmailMessage, body_charset: str | None) -> None:
+        self._msg = msg
+        self._charset = body_charset
+        self._raw: dict[str, list[tuple[str, str]]] = {}
+        for key, value in msg.raw_items():
+            self._raw.setdefault(key.lower(), []).append((key, value if isinstance(value, str) else str(value)))
+        self._decoded: dict[str, list[str]] = {}
+
+    def names(self) -> list[str]:
+        """The lower-case names, in the order they first appear."""
+        return list(self._raw)
+
+    def all(self, name: str) -> list[str]:
+        """Every value of header ``name``, decoded; never raises."""
+        low = name.lower()
+        if low not in self._decoded:
+            self._decoded[low] = [_decode_header(self._msg, k, v, self._charset) for k, v in self._raw.get(low, [])]
+        return self._decoded[low]
+
+    def first(self, name: str) -> str:
+        values = self.all(name)
+        return values[0] if values else ""
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self._raw
 
 
 def _ids(value: str) -> tuple[str, ...]:
@@ -335,22 +354,18 @@ def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
         if strict:
             raise MalformedMessage("không đọc được phần đầu (header) của thư", detail=str(exc)) from exc
         msg = EmailMessage()
-    charset = _body_charset(msg)
-    from_header = _first(msg, "From", charset)
-    subject = nfc(_first(msg, "Subject", charset))
+    head = _Headers(msg, _body_charset(msg))
+    from_header = head.first("From")
+    subject = nfc(head.first("Subject"))
     name, addr = parseaddr(from_header)
     problem = _sender_problem(addr)
     if problem is not None and strict:
         raise MalformedMessage(problem, sender=nfc(from_header), subject=subject)
-    rp_raw = _first(msg, "Return-Path", charset) if "Return-Path" in msg else None
+    rp_raw = head.first("Return-Path") if head.has("Return-Path") else None
     return_path: str | None = None
     if rp_raw is not None:
         return_path = parseaddr(rp_raw)[1] if rp_raw not in ("<>", "") else ""
-    headers: dict[str, str] = {}
-    for key in msg:
-        low = key.lower()
-        if low not in headers:
-            headers[low] = _first(msg, key, charset)
+    headers = {low: head.first(low) for low in head.names()}
     try:
         body = nfc_lines(_body(msg))
     except _READ_ERRORS as exc:
@@ -369,9 +384,7 @@ def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
         attachments = ()
     if not strict and not attachments:
         attachments = _attachments_tolerant(msg)
-    to = tuple(
-        a.lower() for _, a in getaddresses(_header_values(msg, "To", charset) + _header_values(msg, "Cc", charset)) if a
-    )
+    to = tuple(a.lower() for _, a in getaddresses(head.all("To") + head.all("Cc")) if a)
     sender = addr.lower() if problem is None else ""
     return ParsedMessage(
         sender=sender,
@@ -380,13 +393,13 @@ def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
         subject=subject,
         body=body,
         command_text=command_part(body),
-        message_id=_first(msg, "Message-ID", charset),
-        in_reply_to=_first(msg, "In-Reply-To", charset),
-        references=_ids(_first(msg, "References", charset)),
+        message_id=head.first("Message-ID"),
+        in_reply_to=head.first("In-Reply-To"),
+        references=_ids(head.first("References")),
         headers=headers,
         return_path=return_path,
         attachments=attachments,
-        auth_results=tuple(_header_values(msg, "Authentication-Results", charset)),
+        auth_results=tuple(head.all("Authentication-Results")),
     )
 
 
