@@ -9,9 +9,11 @@ told to handle it on paper.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from mailflows.context import FlowContext
 from mailflows.incoming_meta import SECRECY_LEVELS, marking
-from mailflows.message import MalformedMessage
+from mailflows.message import MalformedMessage, reachable_address
 from mailflows.outcomes import SECRET as SECRET_OUTCOME
 from mailflows.people import clerks_of, unit_by_code
 from mailflows.replies import enqueue
@@ -32,7 +34,11 @@ def quarantine(
     folder: str,
     marking: str = "",
 ) -> QuarantineItem:
-    """Record a quarantine item and queue one notice per clerk of the mailbox's unit."""
+    """Record a quarantine item and queue one notice per clerk of the mailbox's unit.
+
+    The notice tells the clerk what ``Trả lại`` will do: return the mail to ``sender``, or — when no
+    reachable address can be read from it — close the item without a reply.
+    """
     session = ctx.uow.session
     now = ctx.now()
     unit = unit_by_code(session, ctx.mailbox.unit_code)
@@ -68,6 +74,7 @@ def quarantine(
             sha256=ctx.sha256,
             secret=secret,
             marking=marking,
+            can_return=reachable_address(parseaddr(sender)[1].lower()),
         )
     return item
 

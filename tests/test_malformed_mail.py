@@ -196,7 +196,10 @@ def test_return_without_a_reachable_sender_closes_the_item(intake_app: App) -> N
     results = _send_raw(app, (MALFORMED / "cpython_msg_18.txt").read_bytes(), spam)
     assert [r.outcome for r in results] == ["quarantined.malformed", "quarantined.malformed"]
     no_sender, utf8_sender = rows(app, QuarantineItem)
-    before = len(outbox(app))
+    notices = outbox(app)
+    assert all("«Trả lại: <lý do>» — đóng thư, không gửi trả lời" in n.body_text for n in notices)
+    assert all("«Email người gửi: …»" in n.body_text for n in notices)
+    before = len(notices)
     decisions = [
         request(CLERK, f"Re: [{no_sender.tag}] Thư cần văn thư xử lý", "Trả lại: thư rác quảng cáo\n"),
         request(CLERK, f"Re: [{utf8_sender.tag}] Thư cần văn thư xử lý", "Trả lại\n"),
@@ -216,6 +219,7 @@ def test_return_to_a_reachable_sender_still_needs_a_reason_and_confirms(intake_a
     app = intake_app
     send(app, incoming(POLICE, "Gửi văn bản", [("vb.pdf", pdfkit.not_a_pdf())]))
     [item] = rows(app, QuarantineItem)
+    assert "«Trả lại: <lý do>» — trả lại người gửi, kèm lý do." in outbox(app)[0].body_text
     no_reason = request(CLERK, f"Re: [{item.tag}] x", "Trả lại\n")
     assert send(app, no_reason)[0].outcome == "decision.rejected"
     with_reason = request(CLERK, f"Re: [{item.tag}] x", "Trả lại: tệp không phải PDF\n")
