@@ -7,6 +7,7 @@ a From address with a UTF-8 local part (RFC 6532), raw 8-bit Latin-1 and GBK sub
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
 
@@ -227,3 +228,25 @@ def test_return_to_a_reachable_sender_still_needs_a_reason_and_confirms(intake_a
     assert any(r.to_addr == POLICE and "tệp không phải PDF" in r.body_text for r in outbox(app))
     confirm = outbox(app)[-1]
     assert confirm.to_addr == CLERK and "Đã trả lại người gửi" in confirm.subject
+
+
+def test_registering_finds_a_pdf_sent_as_the_whole_message(intake_app: App, pki: TestPki) -> None:
+    """Some scanners and document systems send the PDF as the message itself, not as an attachment."""
+    app = intake_app
+    pdf = pdfkit.valid(pki)
+    raw = (
+        b"From: " + POLICE.encode() + b"\nTo: vanthu@vksquangninh.gov.vn\nSubject: scan0001\n"
+        b"Message-ID: <scan0001@congan.quangninh.gov.vn>\nMIME-Version: 1.0\n"
+        b'Content-Type: application/pdf; name="scan0001.pdf"\nContent-Transfer-Encoding: base64\n\n'
+        + base64.encodebytes(pdf)
+    )
+    [result] = _send_raw(app, raw)
+    assert result.outcome.startswith("quarantined.")
+    [item] = rows(app, QuarantineItem)
+    [decided] = send(app, request(CLERK, f"Re: [{item.tag}] Thư cần văn thư xử lý", "Đăng ký\n"))
+    assert decided.outcome == "decision.registered"
+    [doc] = documents(app)
+    assert doc.orig_number == "123/QĐ-CSĐT" and doc.sender_email == POLICE
+    [file] = rows(app, DocumentFile)
+    assert file.filename == "scan0001.pdf"
+    assert any(r.to_addr == POLICE and "số đến 01" in r.subject for r in outbox(app))
