@@ -328,9 +328,12 @@ def reachable_address(addr: str) -> bool:
     return True
 
 
-def _sender_problem(addr: str) -> str | None:
+def _sender_problem(addr: str, from_header: str = "") -> str | None:
     """Why the From address cannot be answered, in Vietnamese; None when it can."""
     if not addr or "@" not in addr:
+        shown = nfc(from_header).strip('"')
+        if shown:
+            return f"trường From «{shown}» không có địa chỉ thư điện tử của người gửi"
         return "thư không có địa chỉ người gửi (trường From trống hoặc thiếu)"
     if not addr.rsplit("@", 1)[0].isascii():
         return (
@@ -358,7 +361,7 @@ def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
     from_header = head.first("From")
     subject = nfc(head.first("Subject"))
     name, addr = parseaddr(from_header)
-    problem = _sender_problem(addr)
+    problem = _sender_problem(addr, from_header)
     if problem is not None and strict:
         raise MalformedMessage(problem, sender=nfc(from_header), subject=subject)
     rp_raw = head.first("Return-Path") if head.has("Return-Path") else None

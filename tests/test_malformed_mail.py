@@ -105,6 +105,8 @@ def test_malformed_message_says_why_in_vietnamese_with_what_could_be_read() -> N
     with pytest.raises(MalformedMessage, match="không có địa chỉ người gửi"):
         parse(cpython)
     assert salvage(cpython).sender == ""
+    with pytest.raises(MalformedMessage, match="trường From «Công an tỉnh Quảng Ninh» không có địa chỉ thư điện tử"):
+        parse("From: Công an tỉnh Quảng Ninh\nSubject: x\n\nx".encode())
 
 
 def test_notice_of_a_malformed_message_shows_sender_subject_and_reason(app: App) -> None:
