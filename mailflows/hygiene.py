@@ -53,7 +53,7 @@ class Machine:
 
 
 _OOO_SUBJECT = re.compile(
-    r"^(auto(matic)?[ -]?reply|out of (the )?office|abwesenheit|tra loi tu dong|vang mat|"
+    r"^(auto(matic)?[ -]?reply|auto:\s|out of (the )?office|abwesenheit|tra loi tu dong|vang mat|"
     r"dang nghi phep|autosvar|r[ée]ponse automatique)",
     re.IGNORECASE,
 )

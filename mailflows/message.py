@@ -278,10 +278,22 @@ def _attachment(part: EmailMessage) -> Attachment | None:
     return Attachment(nfc(part.get_filename() or "") or "attachment", part.get_content_type(), data)
 
 
-def _attachments(msg: EmailMessage) -> tuple[Attachment, ...]:
+#: How deep :func:`_attachments` looks into nested multiparts (S/MIME, Apple Mail, forwarded groups).
+MAX_ATTACHMENT_DEPTH = 8
+
+
+def _attachments(msg: EmailMessage, depth: int = 0) -> tuple[Attachment, ...]:
+    """The files of ``msg``, including those inside nested multiparts (``multipart/signed`` of S/MIME, an
+    Apple Mail ``multipart/mixed`` inside ``multipart/alternative``) down to ``MAX_ATTACHMENT_DEPTH``.
+
+    An attached message (``message/rfc822``: a forward as attachment, the original inside a bounce) is one
+    file, not opened: what it carries belongs to that other message.
+    """
     found: list[Attachment] = []
     for part in msg.iter_attachments():
         if part.is_multipart():
+            if depth < MAX_ATTACHMENT_DEPTH and part.get_content_type() != "message/rfc822":
+                found.extend(_attachments(part, depth + 1))
             continue
         attachment = _attachment(part)
         if attachment is not None:
