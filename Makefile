@@ -30,10 +30,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/numbering.py
-	$(BIN)/python bench/latency.py
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/digest.py
+	$(BIN)/python -m bench.numbering
+	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.digest
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

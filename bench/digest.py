@@ -15,7 +15,7 @@ That last figure must not depend on the number of documents: the baseline is the
 the data (10,000 documents, 500 open assignments) in the same run, and the benchmark fails if the two counts
 differ. The time ratio against it shows how the digest scales with ten times the data.
 
-Run with ``.venv/bin/python bench/digest.py [--documents N] [--assignments N] [--pg]``. The line before last is
+Run with ``.venv/bin/python -m bench.digest [--documents N] [--assignments N] [--pg]``. The line before last is
 ``baseline: … ratio …``; the last line is ``digest: <s> s; <MB> MB peak; <n> statements per digest``.
 """
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -35,16 +34,13 @@ from pathlib import Path
 from typing import Any
 
 # A stray ``tests`` package is installed in site-packages: the repository's own must win.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if sys.path[:1] != [str(REPO_ROOT)]:
-    sys.path.insert(0, str(REPO_ROOT))
+from sqlalchemy import delete, event, insert, select
 
-from sqlalchemy import delete, event, insert, select  # noqa: E402
-
-from cron import digest as digest_module  # noqa: E402
-from cron.jobs import context_factory  # noqa: E402
-from models.clock import FixedClock  # noqa: E402
-from models.tables import (  # noqa: E402
+from tests.support import prepared_app, vn_time, write_config
+from vanthu.cron import digest as digest_module
+from vanthu.cron.jobs import context_factory
+from vanthu.models.clock import FixedClock
+from vanthu.models.tables import (
     Assignment,
     Document,
     DocumentFile,
@@ -56,8 +52,7 @@ from models.tables import (  # noqa: E402
     SignatureCheck,
     Unit,
 )
-from tests.support import prepared_app, vn_time, write_config  # noqa: E402
-from worker.app import App  # noqa: E402
+from vanthu.worker.app import App
 
 UNIT = "VKSQN"
 DAY = dt.date(2026, 11, 23)  # a Monday

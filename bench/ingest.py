@@ -2,7 +2,7 @@
 
 What is measured
 ----------------
-Throughput: N distinct, validly signed PDFs (a throw-away test PKI, ``worker.testpki``) are mailed over
+Throughput: N distinct, validly signed PDFs (a throw-away test PKI, ``demo.pki``) are mailed over
 SMTP from an outside sender (not in the directory) to the office mailbox of an SQLite deployment on the real
 test mail stack (Dovecot + aiosmtpd, ``tests.harness``). Delivery happens before the clock starts. The timed
 part is one ``Processor.drain`` of the inbox through a real ``ImapSource``, in this process, with the real
@@ -35,51 +35,46 @@ is small, because a child's ``ru_maxrss`` starts at its parent's high-water mark
 base64-encoded, above the test SMTP front end's 32 MiB limit, so it is handed to Dovecot over LMTP directly
 (which is what the SMTP front end does with smaller messages).
 
-Usage: ``.venv/bin/python bench/ingest.py [--count N]`` (default 100). The last line printed is::
+Usage: ``.venv/bin/python -m bench.ingest [--count N]`` (default 100). The last line printed is::
 
     ingest: <rate> docs/s; ratio <x.xx> vs bare pyHanko validation
 """
 
 from __future__ import annotations
 
-import sys
+# A stray ``tests`` package lives in site-packages: the repository's own must win.
+import argparse
+import collections
+import contextlib
+import gc
+import io
+import multiprocessing as mp
+import os
+import resource
+import smtplib
+import tempfile
+import time
+import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
-# A stray ``tests`` package lives in site-packages: the repository's own must win.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.writer import PageObject
+from sqlalchemy import func, select
 
-import argparse  # noqa: E402
-import collections  # noqa: E402
-import contextlib  # noqa: E402
-import gc  # noqa: E402
-import io  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import os  # noqa: E402
-import resource  # noqa: E402
-import smtplib  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from email.message import EmailMessage  # noqa: E402
-
-from pyhanko.pdf_utils import generic  # noqa: E402
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
-from pyhanko.pdf_utils.writer import PageObject  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-
-from models.tables import Document  # noqa: E402
-from tests.e2ekit import Deployment, deploy  # noqa: E402
-from tests.harness.mailstack import MailStack, ensure_dovecot  # noqa: E402
-from tests.support import incoming, prepared_app, trust_section  # noqa: E402
-from worker import testpki  # noqa: E402
-from worker.app import App  # noqa: E402
-from worker.imap_source import ImapSource  # noqa: E402
-from worker.pdf_inspect import PdfInspector  # noqa: E402
-from worker.processor import Processor, Result  # noqa: E402
-from worker.testpki import DocText, TestPki  # noqa: E402
+from tests.e2ekit import Deployment, deploy
+from tests.harness.mailstack import MailStack, ensure_dovecot
+from tests.support import incoming, prepared_app, trust_section
+from vanthu.demo import pki as testpki
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models.tables import Document
+from vanthu.worker.app import App
+from vanthu.worker.imap_source import ImapSource
+from vanthu.worker.pdf_inspect import PdfInspector
+from vanthu.worker.processor import Processor, Result
 
 MB = 1024 * 1024
 BIG_PDF_BYTES = 30 * MB

@@ -12,7 +12,7 @@ connects after the send would find the baseline message already stored, and woul
 the same way on both sides). Dovecot sends IDLE's EXISTS about 0.5 s after a change; the baseline pays that
 once, vanthu twice (its own watcher of the office inbox, then the officer's mail program).
 
-Usage: ``.venv/bin/python bench/latency.py [--samples N] [--warmup N]``. The last line printed is::
+Usage: ``.venv/bin/python -m bench.latency [--samples N] [--warmup N]``. The last line printed is::
 
     p95: <ms> ms; ratio <x.xx> vs bare SMTP→IMAP delivery
 """
@@ -24,7 +24,6 @@ import contextlib
 import email.policy
 import functools
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -36,8 +35,6 @@ from pathlib import Path
 import imapclient
 
 # A stray ``tests`` package lives in site-packages: the repository's own must win.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from tests.e2ekit import Deployment, WorkerProcess, deploy
 from tests.harness.mailstack import IMAP_CONNECTION_ERRORS, MailStack, ensure_dovecot
 from tests.support import LEADER, OFFICER, OFFICER2, request

@@ -15,7 +15,7 @@ For the same reason the baseline runs in two halves, one before and one after th
 load that comes or goes during the run weighs on both rates alike. Process start-up and connecting are
 outside the timed part: every child gets ready, then all are released together.
 
-Run with ``.venv/bin/python bench/numbering.py [--per-process N] [--processes P]``. The last line of
+Run with ``.venv/bin/python -m bench.numbering [--per-process N] [--processes P]``. The last line of
 output is ``allocations: <rate> /s; ratio <x.xx> vs bare UPDATE … RETURNING``.
 """
 
@@ -42,18 +42,15 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from tests.harness.pg import create_database, drop_database, pg_available
+from tests.support import OFFICER, prepared_app, write_config
+
 # A stray ``tests`` package is installed in site-packages: the repository's own must win, so the
 # repository root goes first on the path before anything of the project is imported.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if sys.path[:1] != [str(REPO_ROOT)]:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from mailflows.people import person_by_email  # noqa: E402
-from models.documents import NumberRequest, candidate_registers, reserve  # noqa: E402
-from tests.harness.pg import create_database, drop_database, pg_available  # noqa: E402
-from tests.support import OFFICER, prepared_app, write_config  # noqa: E402
-from worker.app import build_app  # noqa: E402
-from worker.config import load  # noqa: E402
+from vanthu.mailflows.people import person_by_email
+from vanthu.models.documents import NumberRequest, candidate_registers, reserve
+from vanthu.worker.app import build_app
+from vanthu.worker.config import load
 
 READY_TIMEOUT = 120.0  # seconds for every child to connect and get ready
 RUN_TIMEOUT = 1800.0  # seconds for one phase to finish

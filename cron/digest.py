@@ -37,14 +37,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, extract, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from mailflows.context import FlowContext
-from mailflows.people import clerks_of
-from mailflows.replies import enqueue
-from models import report_runs
-from models.authority import LEADER
-from models.calendar import WorkCalendar
-from models.search import late_text
-from models.tables import (
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.people import clerks_of
+from vanthu.mailflows.replies import enqueue
+from vanthu.models import report_runs
+from vanthu.models.authority import LEADER
+from vanthu.models.calendar import WorkCalendar
+from vanthu.models.search import late_text
+from vanthu.models.tables import (
     Assignment,
     Document,
     DocumentFile,

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from models.tables import MailLedger, OutboxMessage
-from models.uow import UnitOfWork
+from vanthu.models.tables import MailLedger, OutboxMessage
+from vanthu.models.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -41,12 +41,18 @@ from typing import Any, Protocol
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from cron.digest import ContextFactory, digest_units, send_digests
-from cron.overdue import first_working_day_of_week, in_working_hours, send_escalations, send_reminders, send_weekly
-from mailflows.context import FlowContext, FlowSettings
-from models.clock import Clock, local_date
-from models.tables import Unit
-from models.uow import UnitOfWork
+from vanthu.cron.digest import ContextFactory, digest_units, send_digests
+from vanthu.cron.overdue import (
+    first_working_day_of_week,
+    in_working_hours,
+    send_escalations,
+    send_reminders,
+    send_weekly,
+)
+from vanthu.mailflows.context import FlowContext, FlowSettings
+from vanthu.models.clock import Clock, local_date
+from vanthu.models.tables import Unit
+from vanthu.models.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from cron.digest import (
+from vanthu.cron.digest import (
     ContextFactory,
     Directory,
     LateGroup,
@@ -44,13 +44,13 @@ from cron.digest import (
     time_left,
     unit_by_code,
 )
-from mailflows.context import FlowContext
-from mailflows.routing_step import leaders_of
-from models import report_runs
-from models.calendar import WorkCalendar
-from models.clock import local_date
-from models.search import late_text
-from models.tables import Assignment, Document, Person, Unit
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.routing_step import leaders_of
+from vanthu.models import report_runs
+from vanthu.models.calendar import WorkCalendar
+from vanthu.models.clock import local_date
+from vanthu.models.search import late_text
+from vanthu.models.tables import Assignment, Document, Person, Unit
 
 REMINDER = "reminder"
 ESCALATION = "escalation"

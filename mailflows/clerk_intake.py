@@ -19,19 +19,19 @@ from email.utils import parseaddr
 
 from sqlalchemy import select
 
-from mailflows.commands import fields
-from mailflows.context import FlowContext
-from mailflows.incoming_meta import URGENCIES, IncomingMeta, from_email, from_page_text
-from mailflows.intake import is_pdf, register
-from mailflows.message import ParsedMessage, reachable_address, salvage
-from mailflows.people import unit_by_code
-from mailflows.receipts import send_refused
-from mailflows.replies import enqueue, reply_problem
-from models import audit
-from models.authority import CLERK, LEADER, governs
-from models.incoming import IncomingFile
-from models.tables import Document, Person, QuarantineItem, Unit
-from models.text import fold
+from vanthu.mailflows.commands import fields
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.incoming_meta import URGENCIES, IncomingMeta, from_email, from_page_text
+from vanthu.mailflows.intake import is_pdf, register
+from vanthu.mailflows.message import ParsedMessage, reachable_address, salvage
+from vanthu.mailflows.people import unit_by_code
+from vanthu.mailflows.receipts import send_refused
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.models import audit
+from vanthu.models.authority import CLERK, LEADER, governs
+from vanthu.models.incoming import IncomingFile
+from vanthu.models.tables import Document, Person, QuarantineItem, Unit
+from vanthu.models.text import fold
 
 _PAPER = re.compile(r"^\s*gi[aấ]y\s*:|\[\s*gi[aấ]y\s*\]", re.IGNORECASE)
 _DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")

@@ -11,7 +11,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from models.text import fold, nfc
+from vanthu.models.text import fold, nfc
 
 TAG = re.compile(r"\[(VTQ?-\d{4}-\d{6,})\]", re.IGNORECASE)
 _PREFIX = re.compile(

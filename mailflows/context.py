@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from models.calendar import WorkCalendar
-from models.catalog import TitleCatalog
-from models.clock import Clock
-from models.doctypes import DocTypeCatalog
-from models.routing import Rule
-from models.uow import UnitOfWork
-from templates import MailTemplates
+from vanthu.models.calendar import WorkCalendar
+from vanthu.models.catalog import TitleCatalog
+from vanthu.models.clock import Clock
+from vanthu.models.doctypes import DocTypeCatalog
+from vanthu.models.routing import Rule
+from vanthu.models.uow import UnitOfWork
+from vanthu.templates import MailTemplates
 
 
 class SignatureView(Protocol):

@@ -12,7 +12,7 @@ nothing disappears silently.
 
 from __future__ import annotations
 
-from mailflows import (
+from vanthu.mailflows import (
     clerk_intake,
     incoming_cancel,
     intake,
@@ -25,18 +25,18 @@ from mailflows import (
     search,
     stats_request,
 )
-from mailflows import help as help_flow
-from mailflows.clerk_intake import is_paper_subject
-from mailflows.commands import FORWARD_PREFIX, Command, parse_subject
-from mailflows.context import FlowContext
-from mailflows.hygiene import authenticated, classify
-from mailflows.message import ParsedMessage
-from mailflows.outcomes import must_forget
-from mailflows.people import person_by_email
-from mailflows.quarantine import quarantine
-from mailflows.thread import document_of
-from models import audit
-from models.text import fold
+from vanthu.mailflows import help as help_flow
+from vanthu.mailflows.clerk_intake import is_paper_subject
+from vanthu.mailflows.commands import FORWARD_PREFIX, Command, parse_subject
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.hygiene import authenticated, classify
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import must_forget
+from vanthu.mailflows.people import person_by_email
+from vanthu.mailflows.quarantine import quarantine
+from vanthu.mailflows.thread import document_of
+from vanthu.models import audit
+from vanthu.models.text import fold
 
 IGNORED = "ignored.machine-generated"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.replies import enqueue
-from models.tables import Person
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.replies import enqueue
+from vanthu.models.tables import Person
 
 
 def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, *, unknown_command: bool) -> None:

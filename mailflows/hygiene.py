@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailflows.message import ParsedMessage
-from models.text import fold
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.models.text import fold
 
 LOOP_HEADER = "x-vanthu-loop"
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import re
 
-from mailflows.commands import field, fields
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.people import unit_by_code
-from mailflows.replies import enqueue, reply_problem
-from mailflows.routing_step import leaders_of
-from models.authority import CLERK, LEADER, governs
-from models.clock import local_date
-from models.incoming import IncomingError, cancel_incoming, find_arrival, incoming_register
-from models.numbering import register_year
-from models.tables import Document, Person, Unit
-from models.text import fold
+from vanthu.mailflows.commands import field, fields
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.people import unit_by_code
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.routing_step import leaders_of
+from vanthu.models.authority import CLERK, LEADER, governs
+from vanthu.models.clock import local_date
+from vanthu.models.incoming import IncomingError, cancel_incoming, find_arrival, incoming_register
+from vanthu.models.numbering import register_year
+from vanthu.models.tables import Document, Person, Unit
+from vanthu.models.text import fold
 
 DONE = "number.incoming-cancelled"
 _ARRIVAL = re.compile(r"^den\s*(?:so\s*)?[:.]?\s*(\d{1,6})([a-z]?)(?:\s*(?:/|nam)\s*(\d{4}))?\s*$")

@@ -15,9 +15,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
-from models.doctypes import DocTypeCatalog
-from models.search import CASE_CODE
-from models.text import fold, nfc
+from vanthu.models.doctypes import DocTypeCatalog
+from vanthu.models.search import CASE_CODE
+from vanthu.models.text import fold, nfc
 
 URGENCIES = ("Hỏa tốc", "Thượng khẩn", "Khẩn")
 SECRECY_LEVELS = ("Tuyệt mật", "Tối mật", "Mật")

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailflows.commands import parse_subject, strip_prefixes
-from mailflows.context import FlowContext, PdfReportView
-from mailflows.hygiene import Machine
-from mailflows.incoming_meta import (
+from vanthu.mailflows.commands import parse_subject, strip_prefixes
+from vanthu.mailflows.context import FlowContext, PdfReportView
+from vanthu.mailflows.hygiene import Machine
+from vanthu.mailflows.incoming_meta import (
     SECRECY_LEVELS,
     ForwardedHeader,
     IncomingMeta,
@@ -35,16 +35,16 @@ from mailflows.incoming_meta import (
     from_page_text,
     marking,
 )
-from mailflows.message import Attachment, ParsedMessage
-from mailflows.outcomes import SECRET
-from mailflows.people import clerks_of, unit_by_code
-from mailflows.quarantine import quarantine
-from mailflows.receipts import send_refused, send_registered
-from mailflows.replies import enqueue, reply_problem
-from mailflows.routing_step import assign_and_notify
-from models import audit
-from models.clock import local_date
-from models.incoming import (
+from vanthu.mailflows.message import Attachment, ParsedMessage
+from vanthu.mailflows.outcomes import SECRET
+from vanthu.mailflows.people import clerks_of, unit_by_code
+from vanthu.mailflows.quarantine import quarantine
+from vanthu.mailflows.receipts import send_refused, send_registered
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.routing_step import assign_and_notify
+from vanthu.models import audit
+from vanthu.models.clock import local_date
+from vanthu.models.incoming import (
     IncomingFile,
     IncomingParticulars,
     SignatureRecord,
@@ -52,8 +52,8 @@ from models.incoming import (
     incoming_register,
     register_incoming,
 )
-from models.numbering import register_year
-from models.tables import Document, Person, Unit
+from vanthu.models.numbering import register_year
+from vanthu.models.tables import Document, Person, Unit
 
 READ_PROBLEMS = {
     "not-pdf": "Tệp đính kèm mang tên PDF nhưng không phải là tệp PDF.",

@@ -8,8 +8,8 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import Person, Unit
-from models.text import fold
+from vanthu.models.tables import Person, Unit
+from vanthu.models.text import fold
 
 MATCH_CUTOFF = 88.0
 

@@ -23,7 +23,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
-from models.text import nfc
+from vanthu.models.text import nfc
 
 MAX_BODY_CHARS = 200_000
 

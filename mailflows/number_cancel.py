@@ -5,14 +5,14 @@ The number stays in the register as cancelled (who, when, why) and is never give
 
 from __future__ import annotations
 
-from mailflows.commands import field, fields
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.replies import enqueue, reply_problem
-from models import documents
-from models.authority import may_cancel, unit_chain
-from models.numbering import NumberingError, parse_number
-from models.tables import Person
+from vanthu.mailflows.commands import field, fields
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.models import documents
+from vanthu.models.authority import may_cancel, unit_chain
+from vanthu.models.numbering import NumberingError, parse_number
+from vanthu.models.tables import Person
 
 
 def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import re
 
-from mailflows.commands import field, fields
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.people import drafter_symbol
-from mailflows.replies import enqueue, reply_problem
-from models import documents
-from models.authority import may_insert, unit_chain
-from models.numbering import NumberingError, parse_number
-from models.tables import Person
+from vanthu.mailflows.commands import field, fields
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.people import drafter_symbol
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.models import documents
+from vanthu.models.authority import may_insert, unit_chain
+from vanthu.models.numbering import NumberingError, parse_number
+from vanthu.models.tables import Person
 
 _AFTER = re.compile(r"^\s*(?:sau|after)\s+(?:số\s+|so\s+)?", re.IGNORECASE)
 

@@ -8,17 +8,17 @@ catalog's category. Anything missing or ambiguous gets a reply listing the choic
 
 from __future__ import annotations
 
-from mailflows.commands import field, fields
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.people import drafter_symbol
-from mailflows.replies import enqueue, reply_problem
-from models import documents
-from models.catalog import Title
-from models.doctypes import DocType
-from models.documents import NumberRequest
-from models.tables import Person, Register
-from models.text import fold
+from vanthu.mailflows.commands import field, fields
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.people import drafter_symbol
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.models import documents
+from vanthu.models.catalog import Title
+from vanthu.models.doctypes import DocType
+from vanthu.models.documents import NumberRequest
+from vanthu.models.tables import Person, Register
+from vanthu.models.text import fold
 
 SECRECY = ("mat", "toi mat", "tuyet mat")
 SECRET_PLACEHOLDER = "(văn bản mật — trích yếu ghi trên sổ giấy)"

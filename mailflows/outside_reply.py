@@ -9,18 +9,18 @@ the reply can change the document: commands are read only from people in the dir
 
 from __future__ import annotations
 
-from mailflows.context import FlowContext
-from mailflows.incoming_meta import SECRECY_LEVELS, from_page_text, marking
-from mailflows.intake import is_pdf
-from mailflows.message import ParsedMessage
-from mailflows.outcomes import SECRET
-from mailflows.people import clerks_of
-from mailflows.quarantine import quarantine
-from mailflows.replies import enqueue
-from mailflows.routing_step import leaders_of
-from models import assignments as work
-from models import audit
-from models.tables import Document, DocumentFile, Person, Unit
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, from_page_text, marking
+from vanthu.mailflows.intake import is_pdf
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import SECRET
+from vanthu.mailflows.people import clerks_of
+from vanthu.mailflows.quarantine import quarantine
+from vanthu.mailflows.replies import enqueue
+from vanthu.mailflows.routing_step import leaders_of
+from vanthu.models import assignments as work
+from vanthu.models import audit
+from vanthu.models.tables import Document, DocumentFile, Person, Unit
 
 ATTACHED = "intake.reply-attached"
 MAX_QUOTED_CHARS = 8000

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.authority import CLERK, unit_chain
-from models.tables import Person, Unit
+from vanthu.models.authority import CLERK, unit_chain
+from vanthu.models.tables import Person, Unit
 
 
 def person_by_email(session: Session, email: str) -> Person | None:

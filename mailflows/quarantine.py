@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
-from mailflows.context import FlowContext
-from mailflows.incoming_meta import SECRECY_LEVELS, marking
-from mailflows.message import MalformedMessage, reachable_address
-from mailflows.outcomes import SECRET as SECRET_OUTCOME
-from mailflows.people import clerks_of, unit_by_code
-from mailflows.replies import enqueue
-from models.incoming import new_quarantine_item
-from models.tables import QuarantineItem
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, marking
+from vanthu.mailflows.message import MalformedMessage, reachable_address
+from vanthu.mailflows.outcomes import SECRET as SECRET_OUTCOME
+from vanthu.mailflows.people import clerks_of, unit_by_code
+from vanthu.mailflows.replies import enqueue
+from vanthu.models.incoming import new_quarantine_item
+from vanthu.models.tables import QuarantineItem
 
 SECRET = "secret"
 

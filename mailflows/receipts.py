@@ -6,11 +6,11 @@ Each carries the edXML status code in the subject and text, and the same status 
 
 from __future__ import annotations
 
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.replies import enqueue
-from models.edxml import DESCRIPTIONS, REFUSED, REGISTERED, StatusMessage, status_xml
-from models.tables import Document, Unit
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.replies import enqueue
+from vanthu.models.edxml import DESCRIPTIONS, REFUSED, REGISTERED, StatusMessage, status_xml
+from vanthu.models.tables import Document, Unit
 
 
 def _status_part(

@@ -21,14 +21,14 @@ import re
 
 from sqlalchemy import select
 
-from mailflows.commands import field, fields
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.replies import enqueue, reply_problem
-from models import audit
-from models.authority import CLERK, LEADER
-from models.documents import issuing_unit
-from models.registers_export import (
+from vanthu.mailflows.commands import field, fields
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.models import audit
+from vanthu.models.authority import CLERK, LEADER
+from vanthu.models.documents import issuing_unit
+from vanthu.models.registers_export import (
     RegisterChoiceError,
     RegisterExportError,
     RegisterKind,
@@ -38,10 +38,10 @@ from models.registers_export import (
     resolve_register,
     rows,
 )
-from models.tables import Person, Register, Unit
-from models.text import fold
-from templates.register_pdf import FontMissingError, write_pdf
-from templates.register_xlsx import write_xlsx
+from vanthu.models.tables import Person, Register, Unit
+from vanthu.models.text import fold
+from vanthu.templates.register_pdf import FontMissingError, write_pdf
+from vanthu.templates.register_xlsx import write_xlsx
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from models import audit
-from models.tables import Document, OutboxMessage, Person
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.models import audit
+from vanthu.models.tables import Document, OutboxMessage, Person
 
 log = logging.getLogger(__name__)
 

@@ -19,22 +19,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from mailflows import all_or_nothing
-from mailflows.commands import fields
-from mailflows.context import FlowContext
-from mailflows.dates import end_of_day, parse_date
-from mailflows.lookup import Target, resolve
-from mailflows.message import ParsedMessage
-from mailflows.people import clerks_of
-from mailflows.receipts import send_status
-from mailflows.replies import enqueue, reply_problem
-from mailflows.routing_step import leaders_of
-from models import assignments as work
-from models.authority import holds, may_assign, may_close
-from models.clock import local_date
-from models.edxml import ASSIGNED, DONE, IN_PROGRESS
-from models.tables import Assignment, Document, Person, Unit
-from models.text import fold
+from vanthu.mailflows import all_or_nothing
+from vanthu.mailflows.commands import fields
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.dates import end_of_day, parse_date
+from vanthu.mailflows.lookup import Target, resolve
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.people import clerks_of
+from vanthu.mailflows.receipts import send_status
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.routing_step import leaders_of
+from vanthu.models import assignments as work
+from vanthu.models.authority import holds, may_assign, may_close
+from vanthu.models.clock import local_date
+from vanthu.models.edxml import ASSIGNED, DONE, IN_PROGRESS
+from vanthu.models.tables import Assignment, Document, Person, Unit
+from vanthu.models.text import fold
 
 _WORDS = re.compile(r"[^\w]+")
 
@@ -83,7 +83,7 @@ def _people(ctx: FlowContext, target: Target) -> list[Person]:
 
 
 def _files(ctx: FlowContext, doc: Document) -> list[dict[str, str]]:
-    from models.tables import DocumentFile
+    from vanthu.models.tables import DocumentFile
 
     rows = ctx.uow.session.execute(select(DocumentFile).where(DocumentFile.document_id == doc.id)).scalars()
     return [{"filename": f.filename, "content_type": f.content_type, "sha256": f.sha256} for f in rows]

@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from mailflows.context import FlowContext
-from mailflows.people import clerks_of, person_by_email
-from mailflows.replies import enqueue
-from models.authority import LEADER, unit_chain
-from models.deadlines import Deadline, due
-from models.incoming import IncomingFile, add_assignment
-from models.routing import IncomingFacts, route
-from models.tables import Document, Person, Unit
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.people import clerks_of, person_by_email
+from vanthu.mailflows.replies import enqueue
+from vanthu.models.authority import LEADER, unit_chain
+from vanthu.models.deadlines import Deadline, due
+from vanthu.models.incoming import IncomingFile, add_assignment
+from vanthu.models.routing import IncomingFacts, route
+from vanthu.models.tables import Document, Person, Unit
 
 URGENT_LEVELS = ("Hỏa tốc", "Thượng khẩn")
 

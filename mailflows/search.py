@@ -8,11 +8,11 @@ documents of the units the sender may see are searched, and secret documents nev
 
 from __future__ import annotations
 
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.replies import enqueue, reply_problem
-from models.search import LIMIT, QueryKind, search, timeline
-from models.tables import Person
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.models.search import LIMIT, QueryKind, search, timeline
+from vanthu.models.tables import Person
 
 HOW_TO = (
     "Chưa có nội dung cần tra cứu. Viết điều cần tìm ngay sau «Tra cứu:» trong tiêu đề, ví dụ: "

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import io
 
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.replies import enqueue, reply_problem
-from models import audit
-from models.authority import CLERK, LEADER
-from models.clock import local_date
-from models.documents import issuing_unit
-from models.search import searchable_units
-from models.statistics import SIGNED_DEFINITION, SIGNED_NOT_BUILT, Statistics, compute, parse_period
-from models.tables import Person
-from templates.statistics_xlsx import write_xlsx
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.models import audit
+from vanthu.models.authority import CLERK, LEADER
+from vanthu.models.clock import local_date
+from vanthu.models.documents import issuing_unit
+from vanthu.models.search import searchable_units
+from vanthu.models.statistics import SIGNED_DEFINITION, SIGNED_NOT_BUILT, Statistics, compute, parse_period
+from vanthu.models.tables import Person
+from vanthu.templates.statistics_xlsx import write_xlsx
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflows.commands import parse_subject
-from mailflows.message import ParsedMessage
-from models.tables import Document, OutboxMessage
+from vanthu.mailflows.commands import parse_subject
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.models.tables import Document, OutboxMessage
 
 
 def document_of(session: Session, msg: ParsedMessage) -> Document | None:

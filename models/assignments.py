@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.documents import refresh_search_text
-from models.incoming import add_assignment
-from models.tables import Assignment, Document, ExtensionRequest, Person, Unit
+from vanthu.models import audit
+from vanthu.models.documents import refresh_search_text
+from vanthu.models.incoming import add_assignment
+from vanthu.models.tables import Assignment, Document, ExtensionRequest, Person, Unit
 
 OPEN = "open"
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import AuditEntry, AuditHead, Document
+from vanthu.models.tables import AuditEntry, AuditHead, Document
 
 GENESIS_HASH = "0" * 64
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.tables import Document, Person, Unit
+from vanthu.models.tables import Document, Person, Unit
 
 OFFICER, CLERK, LEADER, ADMIN = "officer", "clerk", "leader", "admin"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from models.text import fold, nfc
+from vanthu.models.text import fold, nfc
 
 DEFAULT_CATALOG = Path(__file__).parent / "data" / "titles.csv"
 _CATEGORY = {"to-tung": "procedural", "hanh-chinh": "administrative"}

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-from models.calendar import WorkCalendar
-from models.clock import local_date
+from vanthu.models.calendar import WorkCalendar
+from vanthu.models.clock import local_date
 
 DeadlineUnit = Literal["hours", "days", "working_days"]
 UNITS: tuple[str, ...] = get_args(DeadlineUnit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models.text import fold
+from vanthu.models.text import fold
 
 CONG_VAN = "CV"
 

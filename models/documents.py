@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.authority import unit_chain
-from models.clock import local_date
-from models.doctypes import DocType
-from models.numbering import (
+from vanthu.models import audit
+from vanthu.models.authority import unit_chain
+from vanthu.models.clock import local_date
+from vanthu.models.doctypes import DocType
+from vanthu.models.numbering import (
     NumberingError,
     ParsedNumber,
     check_insert_allowed,
@@ -26,8 +26,8 @@ from models.numbering import (
     number_string,
     register_year,
 )
-from models.tables import Document, Person, Register, Unit
-from models.text import fold
+from vanthu.models.tables import Document, Person, Register, Unit
+from vanthu.models.text import fold
 
 
 @dataclass(frozen=True)

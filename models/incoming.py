@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.authority import unit_chain
-from models.clock import local_date
-from models.documents import assign_tag
-from models.numbering import next_number, register_year
-from models.tables import (
+from vanthu.models import audit
+from vanthu.models.authority import unit_chain
+from vanthu.models.clock import local_date
+from vanthu.models.documents import assign_tag
+from vanthu.models.numbering import next_number, register_year
+from vanthu.models.tables import (
     Assignment,
     Document,
     DocumentFile,
@@ -33,7 +33,7 @@ from models.tables import (
     SignatureCheck,
     Unit,
 )
-from models.text import fold
+from vanthu.models.text import fold
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.tables import MailLedger
+from vanthu.models.tables import MailLedger
 
 
 class Claim(enum.Enum):

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, make_url, text
 
-from models.db import make_engine
+from vanthu.models.db import make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The advisory lock key vanthu's migrations hold on PostgreSQL (any constant unique to vanthu).

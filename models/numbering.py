@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.tables import Counter, Document, Register
+from vanthu.models.tables import Counter, Document, Register
 
 
 class NumberingError(Exception):

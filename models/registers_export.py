@@ -29,10 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
-from models.documents import issuing_unit
-from models.search import deadline_status, main_assignments
-from models.tables import Assignment, Document, ExtensionRequest, Person, Register, Unit
-from models.text import fold, nfc
+from vanthu.models.documents import issuing_unit
+from vanthu.models.search import deadline_status, main_assignments
+from vanthu.models.tables import Assignment, Document, ExtensionRequest, Person, Register, Unit
+from vanthu.models.text import fold, nfc
 
 
 class RegisterKind(enum.Enum):

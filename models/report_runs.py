@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.tables import ReportRun
+from vanthu.models.tables import ReportRun
 
 KEY_LENGTH = 32
 

@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from models.calendar import WorkCalendar
-from models.deadlines import UNITS, DeadlineRule, due
-from models.doctypes import DEFAULT_TYPES, DocTypeCatalog
-from models.text import fold
+from vanthu.models.calendar import WorkCalendar
+from vanthu.models.deadlines import UNITS, DeadlineRule, due
+from vanthu.models.doctypes import DEFAULT_TYPES, DocTypeCatalog
+from vanthu.models.text import fold
 
 DEFAULT_RULE_PACK = Path(__file__).parent / "data" / "default_rules.toml"
 DEFAULT_UNIT_PLACEHOLDER = "{default_unit}"

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.authority import CLERK, LEADER
-from models.documents import issuing_unit
-from models.tables import Assignment, Document, Person, Unit
-from models.text import fold, nfc
+from vanthu.models.authority import CLERK, LEADER
+from vanthu.models.documents import issuing_unit
+from vanthu.models.tables import Assignment, Document, Person, Unit
+from vanthu.models.text import fold, nfc
 
 LIMIT = 50
 

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.tables import Assignment, Document, Person, Register, Unit
-from models.text import fold
+from vanthu.models.tables import Assignment, Document, Person, Register, Unit
+from vanthu.models.text import fold
 
 # --- periods ---------------------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ class MailTemplates:
 
     def _env(self, *, autoescape: bool) -> Environment:
         env = Environment(
-            loader=PackageLoader("templates", "mail"),
+            loader=PackageLoader("vanthu.templates", "mail"),
             autoescape=select_autoescape(enabled_extensions=("html.j2",)) if autoescape else False,
             undefined=StrictUndefined,
             trim_blocks=True,

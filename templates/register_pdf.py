@@ -25,7 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-from models.registers_export import SIGNATURE_HEADER, RegisterTable
+from vanthu.models.registers_export import SIGNATURE_HEADER, RegisterTable
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_PACKAGE = "fonts-dejavu-core"

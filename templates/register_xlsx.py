@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.registers_export import RegisterKind, RegisterTable
+from vanthu.models.registers_export import RegisterKind, RegisterTable
 
 FONT_NAME = "Times New Roman"  # what Vietnamese offices print registers in; Excel and LibreOffice have it
 HEADER_ROW = 5  # the row of the column headings; the column numbers are on the next row

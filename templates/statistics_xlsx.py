@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.statistics import AssigneeFigures, Statistics, UnitFigures, YearFigures
+from vanthu.models.statistics import AssigneeFigures, Statistics, UnitFigures, YearFigures
 
 SHEET_UNITS, SHEET_PEOPLE, SHEET_YEARS = "Tổng hợp", "Theo cán bộ", "Theo năm"
 TOTAL_LABEL = "Tổng cộng"

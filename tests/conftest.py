@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from models.clock import FixedClock
 from tests.harness.mailstack import MailStack, ensure_dovecot
 from tests.harness.pg import create_database, drop_database, pg_available
 from tests.support import make_intake_app, prepared_app, vn_time, write_config
-from worker.app import App
-from worker.testpki import TestPki, make_pki
+from vanthu.demo.pki import TestPki, make_pki
+from vanthu.models.clock import FixedClock
+from vanthu.worker.app import App
 
 # --- real servers ---
 

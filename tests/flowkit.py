@@ -8,10 +8,10 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models.tables import Document, MailLedger, OutboxMessage
-from worker.app import App
-from worker.local_source import LocalSource, deliver_local
-from worker.processor import Processor, Result
+from vanthu.models.tables import Document, MailLedger, OutboxMessage
+from vanthu.worker.app import App
+from vanthu.worker.local_source import LocalSource, deliver_local
+from vanthu.worker.processor import Processor, Result
 
 T = TypeVar("T")
 

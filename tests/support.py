@@ -11,12 +11,12 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from models.clock import FixedClock
-from models.migrate import upgrade
-from worker.app import App, build_app
-from worker.config import Config, load
-from worker.directory_sync import sync
-from worker.testpki import TestPki
+from vanthu.demo.pki import TestPki
+from vanthu.models.clock import FixedClock
+from vanthu.models.migrate import upgrade
+from vanthu.worker.app import App, build_app
+from vanthu.worker.config import Config, load
+from vanthu.worker.directory_sync import sync
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

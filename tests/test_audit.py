@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from models import audit
-from models.clock import FixedClock
 from tests.flowkit import send
 from tests.support import OFFICER, prepared_app, request, write_config
-from worker.app import App
+from vanthu.models import audit
+from vanthu.models.clock import FixedClock
+from vanthu.worker.app import App
 
 VANTHU = Path(sys.executable).parent / "vanthu"
 

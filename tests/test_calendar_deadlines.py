@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.calendar import EXTRA_DAY_OFF_NAME, WorkCalendar
-from models.deadlines import DeadlineRule, due, is_urgent
+from vanthu.models.calendar import EXTRA_DAY_OFF_NAME, WorkCalendar
+from vanthu.models.deadlines import DeadlineRule, due, is_urgent
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 D = dt.date

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
-from models.clock import ShiftedClock
-from models.tables import OutboxMessage
 from tests.e2ekit import Deployment, WorkerProcess, deploy
 from tests.harness.mailstack import MailStack
 from tests.support import OFFICER, request, vn_time
-from worker.config import load
+from vanthu.models.clock import ShiftedClock
+from vanthu.models.tables import OutboxMessage
+from vanthu.worker.config import load
 
 #: Monday 07/12/2026, 08:00 in Hà Nội: a working day, after the 07:00 digest time.
 WORKING_MORNING = "2026-12-07T08:00:00+07:00"

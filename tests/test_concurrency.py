@@ -25,14 +25,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mailflows.people import person_by_email
-from models import audit
-from models.clock import FixedClock
-from models.documents import NumberRequest, candidate_registers, reserve
-from models.tables import AuditEntry, Counter, Document
 from tests.support import OFFICER, prepared_app, vn_time, write_config
-from worker.app import App, build_app
-from worker.config import load
+from vanthu.mailflows.people import person_by_email
+from vanthu.models import audit
+from vanthu.models.clock import FixedClock
+from vanthu.models.documents import NumberRequest, candidate_registers, reserve
+from vanthu.models.tables import AuditEntry, Counter, Document
+from vanthu.worker.app import App, build_app
+from vanthu.worker.config import load
 
 #: A fixed instant, so that a run crossing midnight on 31 December cannot split the numbers over two years.
 AT = vn_time(2026, 11, 21, 9, 0)

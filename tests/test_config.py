@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import EXAMPLES, write_config
-from worker.config import ConfigError, load
+from vanthu.worker.config import ConfigError, load
 
 
 def test_example_configuration_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:

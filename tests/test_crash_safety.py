@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from models.tables import Document, MailLedger, OutboxMessage, Register, Unit
 from tests.e2ekit import VANTHU, Deployment, WorkerProcess, deploy
 from tests.harness.mailstack import MailStack
 from tests.support import LEADER, OFFICER, OFFICER2, request
+from vanthu.models.tables import Document, MailLedger, OutboxMessage, Register, Unit
 
 pytestmark = [pytest.mark.slow, pytest.mark.mail]
 

@@ -19,18 +19,18 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from cron import jobs
-from cron.digest import build_digest, digest_period, leaders_in, send_digests, unit_by_code
-from models import report_runs
-from models.clock import FixedClock
-from models.incoming import IncomingParticulars, add_assignment, incoming_register, register_incoming
-from models.tables import Assignment, Document, OutboxMessage, ReportRun
 from tests.flowkit import documents, outbox, rows, send
 from tests.harness.tools import ensure_chromium, screenshot
 from tests.support import LEADER, OFFICER, OFFICER2, VN, incoming, request, vn_time
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.cron import jobs
+from vanthu.cron.digest import build_digest, digest_period, leaders_in, send_digests, unit_by_code
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models import report_runs
+from vanthu.models.clock import FixedClock
+from vanthu.models.incoming import IncomingParticulars, add_assignment, incoming_register, register_incoming
+from vanthu.models.tables import Assignment, Document, OutboxMessage, ReportRun
+from vanthu.worker.app import App
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 POLICE = "pc01@congan.quangninh.gov.vn"

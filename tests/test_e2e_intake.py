@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from models.clock import FixedClock
 from tests.e2ekit import Deployment, deploy
 from tests.harness.mailstack import MailStack
 from tests.support import CLERK, OFFICER, incoming, prepared_app, trust_section, vn_time
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.outbox_sender import deliver_due
-from worker.processor import Processor
-from worker.testpki import DocText, TestPki
-from worker.watcher import open_source
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models.clock import FixedClock
+from vanthu.worker.app import App
+from vanthu.worker.outbox_sender import deliver_due
+from vanthu.worker.processor import Processor
+from vanthu.worker.watcher import open_source
 
 pytestmark = pytest.mark.mail
 

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailflows.dates import end_of_day
-from models.db import make_engine
-from models.tables import AuditEntry
 from tests.e2ekit import VANTHU, WorkerProcess, deploy
 from tests.harness.mailstack import MailStack
 from tests.support import LEADER, OFFICER, OFFICER2, VN, incoming, request, trust_section, vn_time
-from worker import testpki as pdfkit
-from worker.config import load
-from worker.testpki import DocText, TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.mailflows.dates import end_of_day
+from vanthu.models.db import make_engine
+from vanthu.models.tables import AuditEntry
+from vanthu.worker.config import load
 
 pytestmark = pytest.mark.mail
 

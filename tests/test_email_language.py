@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mailflows.commands import Command, fields, parse_subject
-from mailflows.hygiene import authenticated, machine_generated
-from mailflows.message import command_part, parse
 from tests.support import OFFICER, request
+from vanthu.mailflows.commands import Command, fields, parse_subject
+from vanthu.mailflows.hygiene import authenticated, machine_generated
+from vanthu.mailflows.message import command_part, parse
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_authentication_results_only_from_our_server_count() -> None:
     ],
 )
 def test_secrecy_markings_in_subjects(subject: str, level: str) -> None:
-    from mailflows.incoming_meta import SECRECY_LEVELS, marking
+    from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, marking
 
     assert marking(subject, SECRECY_LEVELS, capitals_only=False) == level
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from models.clock import FixedClock
-from models.tables import Assignment, DocumentFile, MailLedger, QuarantineItem, SignatureCheck
 from tests.flowkit import documents, inbox_root, ledger, outbox, rows, send
 from tests.support import CLERK, LEADER, incoming, make_intake_app, request
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models.clock import FixedClock
+from vanthu.models.tables import Assignment, DocumentFile, MailLedger, QuarantineItem, SignatureCheck
+from vanthu.worker.app import App
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 POLICE_NAME = "Cơ quan CSĐT Công an tỉnh Quảng Ninh"
@@ -275,7 +275,7 @@ def test_receipt_mime_carries_the_status_part(intake_app: App, pki: TestPki) -> 
     import asyncio
 
     from tests.test_outbox import RecordingTransport
-    from worker.outbox_sender import deliver_due
+    from vanthu.worker.outbox_sender import deliver_due
 
     app = intake_app
     _outcome(app, ("a.pdf", pdfkit.valid(pki)))

@@ -17,18 +17,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cron import jobs
-from cron.digest import build_digest, leaders_in, send_digests, unit_by_code
-from mailflows.hygiene import classify
-from mailflows.incoming_meta import forwarded_header, from_page_text
-from mailflows.message import parse
-from models import audit
-from models.clock import FixedClock
-from models.doctypes import DocTypeCatalog
-from models.registers_export import RegisterKind
-from models.registers_export import rows as register_rows
-from models.statistics import compute, descendant_units, month_period
-from models.tables import Assignment, AuditEntry, DocumentFile, OutboxMessage, Person, QuarantineItem
 from tests.flowkit import documents, inbox_root, ledger, outbox, rows, send
 from tests.support import (
     CLERK,
@@ -42,11 +30,23 @@ from tests.support import (
     vn_time,
     write_config,
 )
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.local_source import deliver_local
-from worker.processor import Processor, Result
-from worker.testpki import DocText, TestPki
+from vanthu.cron import jobs
+from vanthu.cron.digest import build_digest, leaders_in, send_digests, unit_by_code
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.mailflows.hygiene import classify
+from vanthu.mailflows.incoming_meta import forwarded_header, from_page_text
+from vanthu.mailflows.message import parse
+from vanthu.models import audit
+from vanthu.models.clock import FixedClock
+from vanthu.models.doctypes import DocTypeCatalog
+from vanthu.models.registers_export import RegisterKind
+from vanthu.models.registers_export import rows as register_rows
+from vanthu.models.statistics import compute, descendant_units, month_period
+from vanthu.models.tables import Assignment, AuditEntry, DocumentFile, OutboxMessage, Person, QuarantineItem
+from vanthu.worker.app import App
+from vanthu.worker.local_source import deliver_local
+from vanthu.worker.processor import Processor, Result
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 COURT = "vanthu@toaan.quangninh.gov.vn"
@@ -204,7 +204,7 @@ def test_the_cap_never_holds_back_staff_mail_and_what_it_holds_back_is_visible(
     app = intake_app
     app.settings = dataclasses.replace(app.settings, reply_cap_per_hour=2)
     files = [pdfkit.valid(pki, DocText(number=f"{n}/QĐ-CSĐT", urgency="HỎA TỐC")) for n in range(1, 5)]
-    with caplog.at_level(logging.WARNING, logger="mailflows.replies"):
+    with caplog.at_level(logging.WARNING, logger="vanthu.mailflows.replies"):
         results = send(app, *(incoming(POLICE, f"Gửi quyết định {n}", [("qd.pdf", f)]) for n, f in enumerate(files)))
     assert [r.outcome for r in results] == ["intake.registered"] * 4
     staff = [r for r in outbox(app) if r.to_addr != POLICE]

@@ -34,9 +34,9 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from models.tables import MailLedger, OutboxMessage
 from tests.e2ekit import VANTHU, Deployment, WorkerProcess, deploy
 from tests.harness.mailstack import MailStack
+from vanthu.models.tables import MailLedger, OutboxMessage
 
 pytestmark = pytest.mark.mail
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from mailflows.message import MalformedMessage, decode_8bit, parse, salvage
-from models.tables import DocumentFile, QuarantineItem
 from tests.flowkit import documents, inbox_root, ledger, outbox, rows, send
 from tests.support import CLERK, incoming, request
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.local_source import deliver_local
-from worker.processor import Processor, Result
-from worker.testpki import TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import TestPki
+from vanthu.mailflows.message import MalformedMessage, decode_8bit, parse, salvage
+from vanthu.models.tables import DocumentFile, QuarantineItem
+from vanthu.worker.app import App
+from vanthu.worker.local_source import deliver_local
+from vanthu.worker.processor import Processor, Result
 
 MALFORMED = Path(__file__).resolve().parent / "data" / "mail" / "malformed"
 POLICE = "pc01@congan.quangninh.gov.vn"

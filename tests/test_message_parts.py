@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from mailflows.hygiene import machine_generated
-from mailflows.message import MAX_ATTACHMENT_DEPTH, parse
+from vanthu.mailflows.hygiene import machine_generated
+from vanthu.mailflows.message import MAX_ATTACHMENT_DEPTH, parse
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

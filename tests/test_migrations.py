@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from models.db import make_engine
-from models.migrate import upgrade
-from models.tables import Base
+from vanthu.models.db import make_engine
+from vanthu.models.migrate import upgrade
+from vanthu.models.tables import Base
 
 
 def test_migrations_match_the_models(db_url: str) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import audit
-from models.clock import FixedClock
 from tests.flowkit import documents, ledger, outbox, replies_to, send
 from tests.support import CLERK, LEADER, OFFICER, OFFICER2, request, vn_time
-from worker.app import App
+from vanthu.models import audit
+from vanthu.models.clock import FixedClock
+from vanthu.worker.app import App
 
 
 def _one_reply(app: App, msg_id: str) -> str:
@@ -199,7 +199,7 @@ def test_every_message_and_allocation_is_audited_and_the_chain_holds(app: App) -
         count, problem = audit.verify(uow.session)
         from sqlalchemy import select
 
-        from models.tables import AuditEntry
+        from vanthu.models.tables import AuditEntry
 
         actions = [e.action for e in uow.session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()]
     assert problem is None

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from models.clock import local_date
-from models.numbering import format_number, number_string, parse_number, register_year
-from models.tables import Register
 from tests.support import VN
+from vanthu.models.clock import local_date
+from vanthu.models.numbering import format_number, number_string, parse_number, register_year
+from vanthu.models.tables import Register
 
 
 @pytest.mark.parametrize(

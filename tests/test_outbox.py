@@ -6,12 +6,12 @@ import asyncio
 import datetime as dt
 from email.message import EmailMessage
 
-from models.clock import FixedClock
 from tests.flowkit import outbox, send
 from tests.support import OFFICER, request
-from worker.app import App
-from worker.outbox_sender import MAX_SEND_ATTEMPTS, deliver_due
-from worker.transports import TransportError
+from vanthu.models.clock import FixedClock
+from vanthu.worker.app import App
+from vanthu.worker.outbox_sender import MAX_SEND_ATTEMPTS, deliver_due
+from vanthu.worker.transports import TransportError
 
 
 class RecordingTransport:
@@ -73,7 +73,7 @@ def test_permanent_failure_stops_and_is_audited(app: App) -> None:
     assert row.state == "failed"
     from sqlalchemy import select
 
-    from models.tables import AuditEntry
+    from vanthu.models.tables import AuditEntry
 
     with app.uow() as uow:
         actions = [e.action for e in uow.session.execute(select(AuditEntry)).scalars()]
@@ -91,7 +91,7 @@ def test_gives_up_after_the_last_attempt(app: App, clock: FixedClock) -> None:
 
 
 def test_a_lease_left_by_a_dead_worker_runs_out_and_the_mail_goes_out(app: App, clock: FixedClock) -> None:
-    from worker.outbox_sender import lease_due
+    from vanthu.worker.outbox_sender import lease_due
 
     send(app, request(OFFICER, "Lấy số: Báo cáo", "Loại: BC\n"))
     assert len(lease_due(app, 10)) == 1  # a worker leased it and died before sending
@@ -102,7 +102,7 @@ def test_a_lease_left_by_a_dead_worker_runs_out_and_the_mail_goes_out(app: App, 
 
 
 def test_housekeeping_reports_the_backlog(app: App) -> None:
-    from cron.housekeeping import backlog
+    from vanthu.cron.housekeeping import backlog
 
     send(app, request(OFFICER, "Lấy số: Báo cáo", "Loại: BC\n"))
     assert backlog(app.uow) == {"awaiting_retry": 0, "mail_waiting": 1, "undeliverable": 0}
@@ -114,7 +114,7 @@ def test_long_vietnamese_subjects_survive_folding(app: App) -> None:
     from email import message_from_bytes
     from email import policy as email_policy
 
-    from worker.mime import build
+    from vanthu.worker.mime import build
 
     send(
         app,

@@ -17,16 +17,16 @@ import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from cron import jobs
-from cron.overdue import first_working_day_of_week, in_working_hours
-from models.clock import FixedClock
-from models.tables import Document, OutboxMessage, ReportRun
 from tests.flowkit import outbox, rows, send
 from tests.support import LEADER, OFFICER, VN, request, vn_time
 from tests.test_digest import DEPUTY, P2_HEAD, _arrive, _reply
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.cron import jobs
+from vanthu.cron.overdue import first_working_day_of_week, in_working_hours
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models.clock import FixedClock
+from vanthu.models.tables import Document, OutboxMessage, ReportRun
+from vanthu.worker.app import App
 
 ARREST = DocText(
     number="45/CSĐT",

@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from worker import pdf_inspect
-from worker import testpki as pdfkit
-from worker.pdf_inspect import (
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.worker import pdf_inspect
+from vanthu.worker.pdf_inspect import (
     PdfInspector,
     PdfReport,
     SignatureCheck,
@@ -32,7 +33,6 @@ from worker.pdf_inspect import (
     inspect_pdf,
     load_trust,
 )
-from worker.testpki import DocText, TestPki
 
 NUMBER = "Số: 123/QĐ-CSĐT"
 DATE = "ngày 05 tháng 4 năm 2026"

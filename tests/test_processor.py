@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from mailflows import dispatch
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from models.clock import FixedClock
 from tests.flowkit import documents, inbox_root, ledger, outbox, send
 from tests.support import CLERK, OFFICER, request
-from worker.app import App
-from worker.local_source import LocalSource, deliver_local
-from worker.processor import Processor
+from vanthu.mailflows import dispatch
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.models.clock import FixedClock
+from vanthu.worker.app import App
+from vanthu.worker.local_source import LocalSource, deliver_local
+from vanthu.worker.processor import Processor
 
 
 def _folder(source: LocalSource, name: str) -> list[Path]:

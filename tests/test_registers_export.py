@@ -24,14 +24,19 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from mailflows import dispatch, register_request
-from mailflows.commands import strip_prefixes
-from mailflows.context import FlowContext
-from mailflows.hygiene import machine_generated
-from mailflows.message import ParsedMessage
-from mailflows.people import person_by_email
-from models.clock import FixedClock
-from models.registers_export import (
+from tests.flowkit import documents, replies_to, send
+from tests.harness.tools import ensure_poppler
+from tests.support import CLERK, LEADER, OFFICER, OFFICER2, incoming, request, vn_time
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.mailflows import dispatch, register_request
+from vanthu.mailflows.commands import strip_prefixes
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.hygiene import machine_generated
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.people import person_by_email
+from vanthu.models.clock import FixedClock
+from vanthu.models.registers_export import (
     FOLLOW_UP_HEADERS,
     INCOMING_HEADERS,
     OUTGOING_HEADERS,
@@ -45,17 +50,12 @@ from models.registers_export import (
     period_label,
     rows,
 )
-from models.tables import AuditEntry, Document, OutboxMessage, Register, Unit
-from templates import register_pdf
-from templates.register_pdf import FontMissingError, write_pdf
-from templates.register_xlsx import FIRST_DATA_ROW, HEADER_ROW, write_xlsx
-from tests.flowkit import documents, replies_to, send
-from tests.harness.tools import ensure_poppler
-from tests.support import CLERK, LEADER, OFFICER, OFFICER2, incoming, request, vn_time
-from worker import register_cli
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.models.tables import AuditEntry, Document, OutboxMessage, Register, Unit
+from vanthu.templates import register_pdf
+from vanthu.templates.register_pdf import FontMissingError, write_pdf
+from vanthu.templates.register_xlsx import FIRST_DATA_ROW, HEADER_ROW, write_xlsx
+from vanthu.worker import register_cli
+from vanthu.worker.app import App
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 CHANH_VP = "chanhvp@vksquangninh.gov.vn"

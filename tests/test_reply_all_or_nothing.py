@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflows import all_or_nothing
-from models import audit
-from models.clock import FixedClock
-from models.tables import Assignment, AuditEntry, Document, OutboxMessage
 from tests.flowkit import documents, outbox, rows, send
 from tests.support import LEADER, OFFICER, incoming, request
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.mailflows import all_or_nothing
+from vanthu.models import audit
+from vanthu.models.clock import FixedClock
+from vanthu.models.tables import Assignment, AuditEntry, Document, OutboxMessage
+from vanthu.worker.app import App
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 

@@ -6,14 +6,14 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from models import audit
-from models.clock import FixedClock
-from models.tables import Assignment, AuditEntry, Document, ExtensionRequest
 from tests.flowkit import documents, outbox, rows, send
 from tests.support import CLERK, LEADER, OFFICER, OFFICER2, incoming, request, vn_time
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models import audit
+from vanthu.models.clock import FixedClock
+from vanthu.models.tables import Assignment, AuditEntry, Document, ExtensionRequest
+from vanthu.worker.app import App
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 P2_HEAD = "truongphong.p2@vksquangninh.gov.vn"

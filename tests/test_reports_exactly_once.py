@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models.clock import FixedClock
-from models.tables import OutboxMessage, ReportRun
 from tests.support import VN, prepared_app, write_config
+from vanthu.models.clock import FixedClock
+from vanthu.models.tables import OutboxMessage, ReportRun
 
 pytestmark = pytest.mark.slow
 
@@ -22,9 +22,9 @@ MONDAY_AFTER_7 = dt.datetime(2026, 11, 23, 7, 0, 1, tzinfo=VN)
 
 
 def _worker(config: str, barrier: multiprocessing.synchronize.Barrier, errors: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    from cron.jobs import run_digests
-    from worker.app import build_app
-    from worker.config import load
+    from vanthu.cron.jobs import run_digests
+    from vanthu.worker.app import build_app
+    from vanthu.worker.config import load
 
     try:
         clock = FixedClock(MONDAY_BEFORE_7)

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.calendar import WorkCalendar
-from models.deadlines import DeadlineRule, due
-from models.routing import (
+from vanthu.models.calendar import WorkCalendar
+from vanthu.models.deadlines import DeadlineRule, due
+from vanthu.models.routing import (
     DEFAULT_RULE_PACK,
     Action,
     IncomingFacts,

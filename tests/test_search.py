@@ -15,9 +15,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from models.clock import FixedClock
-from models.search import QueryKind, classify, search, searchable_units, timeline
-from models.tables import Assignment, Document, OutboxMessage, Person, Unit
 from tests.flowkit import documents, replies_to, send
 from tests.support import (
     CLERK,
@@ -31,9 +28,12 @@ from tests.support import (
     vn_time,
     write_config,
 )
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models.clock import FixedClock
+from vanthu.models.search import QueryKind, classify, search, searchable_units, timeline
+from vanthu.models.tables import Assignment, Document, OutboxMessage, Person, Unit
+from vanthu.worker.app import App
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 POLICE_NAME = "Cơ quan CSĐT Công an tỉnh Quảng Ninh"

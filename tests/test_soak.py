@@ -33,12 +33,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from models.tables import Document, MailLedger, OutboxMessage, Register, Unit
 from tests.e2ekit import VANTHU, Deployment, deploy
 from tests.harness.mailstack import MailStack
 from tests.support import LEADER, OFFICER, OFFICER2, incoming, request, trust_section
-from worker import testpki as pdfkit
-from worker.testpki import DocText, TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.models.tables import Document, MailLedger, OutboxMessage, Register, Unit
 
 pytestmark = [pytest.mark.slow, pytest.mark.mail]
 

@@ -24,21 +24,21 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 
-from mailflows import dispatch, stats_request
-from mailflows.commands import parse_subject, strip_prefixes
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
-from mailflows.people import person_by_email
-from models.clock import FixedClock
-from models.search import searchable_units
-from models.statistics import Period, compute, descendant_units, parse_period
-from models.tables import Assignment, AuditEntry, Document, OutboxMessage, Person, Unit
 from tests.flowkit import documents, replies_to, send
 from tests.support import CLERK, LEADER, OFFICER, OFFICER2, VN, incoming, request, vn_time
-from worker import stats_cli
-from worker import testpki as pdfkit
-from worker.app import App
-from worker.testpki import DocText, TestPki
+from vanthu.demo import pki as pdfkit
+from vanthu.demo.pki import DocText, TestPki
+from vanthu.mailflows import dispatch, stats_request
+from vanthu.mailflows.commands import parse_subject, strip_prefixes
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.people import person_by_email
+from vanthu.models.clock import FixedClock
+from vanthu.models.search import searchable_units
+from vanthu.models.statistics import Period, compute, descendant_units, parse_period
+from vanthu.models.tables import Assignment, AuditEntry, Document, OutboxMessage, Person, Unit
+from vanthu.worker import stats_cli
+from vanthu.worker.app import App
 
 POLICE = "pc01@congan.quangninh.gov.vn"
 KV1_OFFICER = "ksv.kv1.nam@vksquangninh.gov.vn"

@@ -10,19 +10,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailflows.context import FlowContext, FlowSettings, IntakePolicy, MailboxInfo, PdfService
-from models.calendar import WorkCalendar
-from models.catalog import TitleCatalog
-from models.clock import Clock, ShiftedClock, SystemClock
-from models.db import make_engine, make_session_factory
-from models.doctypes import DocTypeCatalog
-from models.routing import DEFAULT_RULE_PACK, Rule, load_rule_pack
-from models.uow import UnitOfWork
-from templates import MailTemplates
-from worker.blobstore import BlobStore
-from worker.config import Config, MailboxConfig
-from worker.pdf_inspect import PdfInspector, TrustMaterial, TrustSettings, load_trust
-from worker.transports import LocalTransport, SmtpTransport, Transport
+from vanthu.mailflows.context import FlowContext, FlowSettings, IntakePolicy, MailboxInfo, PdfService
+from vanthu.models.calendar import WorkCalendar
+from vanthu.models.catalog import TitleCatalog
+from vanthu.models.clock import Clock, ShiftedClock, SystemClock
+from vanthu.models.db import make_engine, make_session_factory
+from vanthu.models.doctypes import DocTypeCatalog
+from vanthu.models.routing import DEFAULT_RULE_PACK, Rule, load_rule_pack
+from vanthu.models.uow import UnitOfWork
+from vanthu.templates import MailTemplates
+from vanthu.worker.blobstore import BlobStore
+from vanthu.worker.config import Config, MailboxConfig
+from vanthu.worker.pdf_inspect import PdfInspector, TrustMaterial, TrustSettings, load_trust
+from vanthu.worker.transports import LocalTransport, SmtpTransport, Transport
 
 
 @dataclass

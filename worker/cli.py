@@ -9,11 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-from models import audit
-from models.migrate import upgrade
-from worker.app import build_app
-from worker.config import Config, ConfigError, load
-from worker.directory_sync import sync
+from vanthu.models import audit
+from vanthu.models.migrate import upgrade
+from vanthu.worker.app import build_app
+from vanthu.worker.config import Config, ConfigError, load
+from vanthu.worker.directory_sync import sync
 
 
 def _load(path: str) -> Config:
@@ -62,7 +62,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from worker.runner import run_forever, run_once
+    from vanthu.worker.runner import run_forever, run_once
 
     cfg = _load(args.config)
     prepare_database(cfg)
@@ -96,8 +96,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from cron.jobs import run_report
-    from worker.outbox_sender import deliver_due
+    from vanthu.cron.jobs import run_report
+    from vanthu.worker.outbox_sender import deliver_due
 
     cfg = _load(args.config)
     prepare_database(cfg)
@@ -118,19 +118,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from worker.stats_cli import run
+    from vanthu.worker.stats_cli import run
 
     return run(args.config, args.unit, args.period, args.out)
 
 
 def cmd_export_register(args: argparse.Namespace) -> int:
-    from worker.register_cli import run
+    from vanthu.worker.register_cli import run
 
     return run(args.config, args.unit, args.register, args.kind, args.period, args.out_dir)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from worker.demo import run_demo
+    from vanthu.demo.run import run_demo
 
     return run_demo(Path(args.dir))
 

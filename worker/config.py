@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from models.text import nfc
+from vanthu.models.text import nfc
 
 ROLES = ("officer", "clerk", "leader", "admin")
 

@@ -11,9 +11,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.tables import Person, Register, Unit
-from worker.config import Config
+from vanthu.models import audit
+from vanthu.models.tables import Person, Register, Unit
+from vanthu.worker.config import Config
 
 
 def sync(session: Session, config: Config, *, now: dt.datetime) -> dict[str, int]:

@@ -6,9 +6,9 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from mailflows.hygiene import LOOP_HEADER
-from models.tables import OutboxMessage
-from worker.blobstore import BlobStore
+from vanthu.mailflows.hygiene import LOOP_HEADER
+from vanthu.models.tables import OutboxMessage
+from vanthu.worker.blobstore import BlobStore
 
 SENDER_NAME = "Văn thư"
 

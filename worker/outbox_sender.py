@@ -15,11 +15,11 @@ import logging
 
 from sqlalchemy import func, or_, select
 
-from models import audit
-from models.tables import OutboxMessage
-from worker.app import App
-from worker.mime import build
-from worker.transports import Transport, TransportError
+from vanthu.models import audit
+from vanthu.models.tables import OutboxMessage
+from vanthu.worker.app import App
+from vanthu.worker.mime import build
+from vanthu.worker.transports import Transport, TransportError
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.clock import Clock
-from models.registers_export import (
+from vanthu.models.clock import Clock
+from vanthu.models.registers_export import (
     RegisterChoiceError,
     RegisterExportError,
     RegisterKind,
@@ -21,12 +21,12 @@ from models.registers_export import (
     resolve_register,
     rows,
 )
-from models.tables import Register, Unit
-from models.text import fold
-from templates.register_pdf import FontMissingError, write_pdf
-from templates.register_xlsx import write_xlsx
-from worker.app import build_app
-from worker.config import ConfigError, load
+from vanthu.models.tables import Register, Unit
+from vanthu.models.text import fold
+from vanthu.templates.register_pdf import FontMissingError, write_pdf
+from vanthu.templates.register_xlsx import write_xlsx
+from vanthu.worker.app import build_app
+from vanthu.worker.config import ConfigError, load
 
 PERIOD_HELP = "a month 11/2026, a year 2026 (the register's own year), or a range 01/10/2026-31/10/2026"
 KIND_NAMES: dict[str, RegisterKind] = {

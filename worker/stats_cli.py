@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.clock import Clock, local_date
-from models.statistics import compute, descendant_units, parse_period
-from models.tables import Unit
-from templates.statistics_xlsx import write_xlsx
-from worker.app import build_app
-from worker.config import ConfigError, load
+from vanthu.models.clock import Clock, local_date
+from vanthu.models.statistics import compute, descendant_units, parse_period
+from vanthu.models.tables import Unit
+from vanthu.templates.statistics_xlsx import write_xlsx
+from vanthu.worker.app import build_app
+from vanthu.worker.config import ConfigError, load
 
 PERIOD_HELP = "a month 11/2026, a year 2026, or a range 01/10/2026-31/10/2026"
 

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from worker.local_source import deliver_local
+from vanthu.worker.local_source import deliver_local
 
 
 class TransportError(Exception):

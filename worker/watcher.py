@@ -15,11 +15,11 @@ import threading
 
 from imapclient.exceptions import IMAPClientError
 
-from worker.app import App
-from worker.config import MailboxConfig
-from worker.imap_source import ImapSource
-from worker.local_source import LocalSource
-from worker.processor import Processor
+from vanthu.worker.app import App
+from vanthu.worker.config import MailboxConfig
+from vanthu.worker.imap_source import ImapSource
+from vanthu.worker.local_source import LocalSource
+from vanthu.worker.processor import Processor
 
 log = logging.getLogger(__name__)
 

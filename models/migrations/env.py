@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from models.db import make_engine
-from models.tables import Base
+from vanthu.models.db import make_engine
+from vanthu.models.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

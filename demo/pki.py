@@ -45,7 +45,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from worker.pdf_inspect import TrustSettings
+from vanthu.worker.pdf_inspect import TrustSettings
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")

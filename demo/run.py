@@ -14,19 +14,20 @@ import datetime as dt
 import shutil
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import select
 
-from models import audit
-from models.tables import MailLedger, OutboxMessage
-from worker.app import build_app
-from worker.cli import prepare_database
-from worker.config import load
-from worker.local_source import deliver_local
-from worker.runner import run_once
+from vanthu.models import audit
+from vanthu.models.tables import MailLedger, OutboxMessage
+from vanthu.worker.app import build_app
+from vanthu.worker.cli import prepare_database
+from vanthu.worker.config import load
+from vanthu.worker.local_source import deliver_local
+from vanthu.worker.runner import run_once
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = resources.files("vanthu.examples")  # shipped in the wheel as package data
 OFFICE = "vanthu@vksquangninh.gov.vn"
 
 REQUESTS: list[tuple[str, str, str, dict[str, str]]] = [
@@ -85,7 +86,7 @@ def _reply_file(mail_root: Path, to: str, message_id: str) -> str:
 
 def _police_documents(pki_dir: Path) -> tuple[Path, list[bytes]]:
     """A throwaway PKI and two incoming documents from an investigation body (test material, made now)."""
-    from worker import testpki as pdfkit  # throwaway keys, made now; needs the development extras
+    from vanthu.demo import pki as pdfkit  # throwaway keys, made now; needs the development extras
 
     pki = pdfkit.make_pki(pki_dir)
     urgent = pdfkit.DocText(
@@ -119,7 +120,7 @@ def run_demo(target: Path) -> int:
     config_text = (EXAMPLES / "demo.toml").read_text(encoding="utf-8")
     config_text += f'\n[trust]\nroots = ["{root_pem.relative_to(target)}"]\n'
     (target / "vanthu.toml").write_text(config_text, encoding="utf-8")
-    shutil.copy(EXAMPLES / "people.csv", target / "people.csv")
+    (target / "people.csv").write_bytes((EXAMPLES / "people.csv").read_bytes())
     cfg = load(target / "vanthu.toml")
     inbox_root = cfg.data_path / "mailboxes" / "vksqn"
     for sender, subject, body, extra in REQUESTS:
