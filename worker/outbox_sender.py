@@ -24,7 +24,7 @@ from models import audit
 from models.tables import OutboxMessage
 from worker.app import App
 from worker.mime import build
-from worker.resilience import Backoff, OutageLog
+from worker.resilience import Backoff, Fault, OutageLog
 from worker.transports import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -174,9 +174,10 @@ async def run_sender(
             await deliver_due(app, transport, unrecorded=unrecorded)
             due = await asyncio.to_thread(next_due, app)
         except Exception as exc:  # noqa: BLE001 - the sender must outlive every fault
-            outage.failed(exc, "delivery pass")
+            fault = outage.failed(exc, "delivery pass")
             delay = backoff.next_delay()
-            events = [stop]
+            # Mail queued by a watcher proves the database is back; a dead SMTP server is only waited for.
+            events = [stop, wake] if fault is Fault.DATABASE else [stop]
         else:
             outage.recovered()
             backoff.reset()

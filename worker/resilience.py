@@ -63,6 +63,13 @@ def classify(exc: BaseException) -> Fault:
     return Fault.UNEXPECTED
 
 
+def summary(exc: BaseException) -> str:
+    """One line saying what went wrong: the driver's own message for a database error, without the SQL."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
 def is_infrastructure_fault(exc: BaseException) -> bool:
     """True for faults of the host or a server that say nothing about the message being processed.
 
@@ -114,7 +121,7 @@ class OutageLog:
         self._failures += 1
         what = f"{self._activity}{f' ({doing})' if doing else ''}"
         if self._since is not None and fault is self._fault:
-            self._log.debug("%s: still failing (%s): %s", what, fault, exc)
+            self._log.debug("%s: still failing (%s): %s", what, fault, summary(exc))
             return fault
         if self._since is None:
             self._since = self._clock()
@@ -122,7 +129,7 @@ class OutageLog:
         if fault is Fault.UNEXPECTED:
             self._log.error("%s: %s, retrying with backoff: %r", what, fault, exc, exc_info=exc)
         else:
-            self._log.warning("%s: %s unavailable, retrying with backoff: %s", what, fault, exc)
+            self._log.warning("%s: %s unavailable, retrying with backoff: %s", what, fault, summary(exc))
         return fault
 
     def recovered(self) -> None:
