@@ -103,9 +103,16 @@ class OutageLog:
     ``recovered`` logs how long the outage lasted, once.
     """
 
-    def __init__(self, logger: logging.Logger, activity: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger,
+        activity: str,
+        clock: Callable[[], float] = time.monotonic,
+        retry: str = "retrying with backoff",
+    ) -> None:
         self._log = logger
         self._activity = activity
+        self._retry = retry
         self._clock = clock
         self._since: float | None = None
         self._fault: Fault | None = None
@@ -127,9 +134,9 @@ class OutageLog:
             self._since = self._clock()
         self._fault = fault
         if fault is Fault.UNEXPECTED:
-            self._log.error("%s: %s, retrying with backoff: %r", what, fault, exc, exc_info=exc)
+            self._log.error("%s: %s, %s: %r", what, fault, self._retry, exc, exc_info=exc)
         else:
-            self._log.warning("%s: %s unavailable, retrying with backoff: %s", what, fault, summary(exc))
+            self._log.warning("%s: %s unavailable, %s: %s", what, fault, self._retry, summary(exc))
         return fault
 
     def recovered(self) -> None:

@@ -59,7 +59,7 @@ def _wake(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
 
 def guarded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` as a scheduled job that never raises: failures are logged once per outage, and recovery once."""
-    outage = OutageLog(log, f"scheduled job {name}")
+    outage = OutageLog(log, f"scheduled job {name}", retry="trying again at its next run")
 
     @functools.wraps(func)
     def job(*args: Any, **kwargs: Any) -> Any:
