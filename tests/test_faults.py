@@ -186,7 +186,29 @@ def test_database_stopped_for_30_seconds(tmp_path: Path, fault_stack: MailStack)
                 cluster.stop()
                 assert worker.terminate() == 0
                 assert count_lines(d.log, "final outbox pass failed", offset) == 1
-            cluster.start()
+            # A worker started while the database is down waits for it instead of exiting.
+            offset = log_size(d.log)
+            late = WorkerProcess(d).start(wait_ready=False)
+            try:
+                wait_until(
+                    lambda: count_lines(d.log, "start-up: database unavailable", offset) > 0,
+                    READY_TIMEOUT,
+                    "the worker to wait for the database at start-up",
+                    lambda: _log_since(d.log, offset)[-2000:],
+                )
+                assert late.proc is not None and late.proc.poll() is None
+                cluster.start()
+                back = time.monotonic()
+                wait_until(
+                    lambda: count_lines(d.log, "watching vksqn (IDLE)", offset) > 0,
+                    RECOVERY_LIMIT,
+                    "the worker started during the outage to watch the mailbox",
+                    lambda: _log_since(d.log, offset)[-2000:],
+                )
+                print(f"started while the database was down: watching {time.monotonic() - back:.1f} s after its return")
+                assert late.terminate() == 0
+            finally:
+                late.kill()
             assert_each_answered_once(fault_stack, senders, before + during)
             assert _ledger_states(engine) == {"done": 8}
         finally:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from models import mailbox_leases
 from worker.app import App
-from worker.resilience import OutageLog, StopFlag
+from worker.resilience import OutageLog, StopFlag, summary
 
 log = logging.getLogger(__name__)
 
@@ -168,4 +168,4 @@ class LeaseKeeper:
                 mailbox_leases.release(uow.session, self.mailbox, self.holder, now=self.app.clock.now())
                 uow.commit()
         except Exception as exc:  # noqa: BLE001 - a lease not released expires by itself
-            log.warning("mailbox %s: could not release the lease (it will expire): %s", self.mailbox, exc)
+            log.warning("mailbox %s: could not release the lease (it expires): %s", self.mailbox, summary(exc))

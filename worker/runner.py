@@ -8,7 +8,8 @@ the outbox and exits.
 
 No loop dies of a fault: watchers and the outbox sender retry with backoff (see ``worker.resilience``),
 and every scheduled job is wrapped so that its failures are logged once per outage, not once per run.
-At start-up, temp files left in the data directory by a process killed while writing are removed.
+A worker started while the database is down waits for it. At start-up, temp files left in the data
+directory by a process killed while writing are removed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from worker.app import App
 from worker.config import Config
 from worker.lease_keeper import holder_id
 from worker.outbox_sender import deliver_due, run_sender
-from worker.resilience import OutageLog
+from worker.resilience import Backoff, Fault, OutageLog, classify
 from worker.watcher import drain_once, watch
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,34 @@ def guarded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return job
+
+
+def retry_while_database_down(action: Callable[[], None], activity: str) -> bool:
+    """Run ``action`` until it does not fail for want of the database; False if SIGTERM/SIGINT came first.
+
+    For the start of ``vanthu run``: a worker started while the database is down waits for it (logged once,
+    capped backoff) instead of exiting. Any other error is raised at once.
+    """
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda _sig, _frame: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    outage = OutageLog(log, activity)
+    backoff = Backoff()
+    try:
+        while True:
+            try:
+                action()
+            except Exception as exc:
+                if classify(exc) is not Fault.DATABASE:
+                    raise
+                outage.failed(exc)
+                if stop.wait(backoff.next_delay()):
+                    return False
+            else:
+                outage.recovered()
+                return True
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def remove_stale_temp_files(app: App) -> None:
