@@ -81,13 +81,14 @@ def watch(app: App, mb: MailboxConfig, stop: threading.Event, holder: str, timin
     keeper = LeaseKeeper(app, mb.name, holder, timing)
     tenure = _Tenure(stop, keeper)
     processor = Processor(app, mb, tenure)
+    outage = OutageLog(log, f"mailbox {mb.name}")  # one outage may span losing and retaking the lease
     try:
         while not stop.is_set():
             if not keeper.acquire(stop, stop):
                 break
             log.info("mailbox %s: lease taken by %s", mb.name, holder)
             try:
-                _watch_while_held(app, mb, processor, tenure, stop)
+                _watch_while_held(app, mb, processor, tenure, stop, outage)
             finally:
                 keeper.release()
             if not stop.is_set():
@@ -97,10 +98,10 @@ def watch(app: App, mb: MailboxConfig, stop: threading.Event, holder: str, timin
 
 
 def _watch_while_held(
-    app: App, mb: MailboxConfig, processor: Processor, tenure: _Tenure, stop: threading.Event
+    app: App, mb: MailboxConfig, processor: Processor, tenure: _Tenure, stop: threading.Event, outage: OutageLog
 ) -> None:
+    """Connect, drain, IDLE, and again, until the tenure ends; faults are reported to ``outage``."""
     backoff = Backoff()
-    outage = OutageLog(log, f"mailbox {mb.name}")
     renew = float(app.config.service.idle_renew_seconds)
     while not tenure.is_set():
         source: ImapSource | LocalSource | None = None
