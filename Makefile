@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-clock lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
+
+# The whole suite twice, with every test deployment's clock (worker processes included) started on a
+# working-day morning and on a Sunday night: no test may depend on when it runs.
+test-clock: $(STAMP)
+	VANTHU_TEST_CLOCK=2026-12-07T08:00:00+07:00 $(BIN)/python -m pytest -q tests
+	VANTHU_TEST_CLOCK=2026-12-06T23:30:00+07:00 $(BIN)/python -m pytest -q tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

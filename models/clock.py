@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -18,6 +20,24 @@ class SystemClock:
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+
+class ShiftedClock:
+    """A clock that starts at ``start`` and runs at the real clock's speed; for rehearsals and tests.
+
+    ``now()`` is ``start`` plus the time elapsed (by the monotonic clock) since the clock was made, so a
+    worker process can be run as if it were, say, 08:00 on a working day, whatever the wall clock says.
+    """
+
+    def __init__(self, start: dt.datetime, elapsed: Callable[[], float] = time.monotonic) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._start = start.astimezone(dt.UTC)
+        self._elapsed = elapsed
+        self._origin = elapsed()
+
+    def now(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=self._elapsed() - self._origin)
 
 
 class FixedClock:

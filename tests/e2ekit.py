@@ -35,9 +35,21 @@ class Deployment:
 
 
 def deploy(
-    tmp_path: Path, db_url: str, stack: MailStack, *, extra_service: str = "", extra: str = "", token: str = ""
+    tmp_path: Path,
+    db_url: str,
+    stack: MailStack,
+    *,
+    extra_service: str = "",
+    extra: str = "",
+    token: str = "",
+    reports: bool = False,
+    clock_start: str = "",
 ) -> Deployment:
-    """Write a deployment whose office mailbox and people live on ``stack``, with fresh local parts."""
+    """Write a deployment whose office mailbox and people live on ``stack``, with fresh local parts.
+
+    Its scheduled reports are off unless ``reports`` is true: a worker started by a test that is not about
+    reports must not mail digests because of the hour at which the test happens to run.
+    """
     token = token or uuid.uuid4().hex[:8]
     tmp_path.mkdir(parents=True, exist_ok=True)
 
@@ -63,7 +75,8 @@ def deploy(
         smtp_port=stack.smtp_port,
         extra_service=extra_service,
         people_csv=people_csv,
-        extra=extra,
+        extra=extra if reports else f"[reports]\nenabled = false\n{extra}",
+        clock_start=clock_start,
     )
     return Deployment(config=config, office=office, people=people, log=tmp_path / "worker.log", token=token)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -19,6 +20,10 @@ from worker.testpki import TestPki
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+#: Set to an ISO instant with an offset (``2026-12-07T08:00:00+07:00``) to start the clock of every test
+#: deployment that has no frozen clock of its own (worker processes included) at that moment; ``make
+#: test-clock`` runs the suite so on a working-day morning and on a Sunday night.
+TEST_CLOCK_ENV = "VANTHU_TEST_CLOCK"
 OFFICE = "vanthu@vksquangninh.gov.vn"
 OFFICER = "ksv.lan@vksquangninh.gov.vn"
 OFFICER2 = "ksv.binh@vksquangninh.gov.vn"
@@ -49,8 +54,13 @@ def write_config(
     extra_service: str = "",
     people_csv: Path | None = None,
     extra: str = "",
+    clock_start: str = "",
 ) -> Path:
-    """Write a deployment (the example units and registers) into ``directory``; return the TOML path."""
+    """Write a deployment (the example units and registers) into ``directory``; return the TOML path.
+
+    ``clock_start`` (default: ``$VANTHU_TEST_CLOCK``, else the real clock) shifts the deployment's clock.
+    """
+    clock_start = clock_start or os.environ.get(TEST_CLOCK_ENV, "")
     mailbox = mailbox or MailboxSpec()
     demo = (EXAMPLES / "demo.toml").read_text(encoding="utf-8")
     rest = demo.split("# --- Units", 1)[1]
@@ -76,7 +86,8 @@ def write_config(
         'people_csv = "people.csv"\n'
         'mail_domain = "vksquangninh.gov.vn"\n'
         "reply_cap_per_hour = 1000\n"
-        f"{extra_service}\n"
+        + (f'clock_start = "{clock_start}"\n' if clock_start else "")
+        + f"{extra_service}\n"
         f"{smtp}\n# --- Units{units_and_registers}{mb}\n{extra}"
     )
     directory.mkdir(parents=True, exist_ok=True)

@@ -6,20 +6,23 @@ is the real ``vanthu run`` process; the database is SQLite and PostgreSQL in tur
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from tests.e2ekit import Deployment, WorkerProcess, deploy
 from tests.harness.mailstack import MailStack
-from tests.support import OFFICER, OFFICER2, VN, request
+from tests.support import OFFICER, OFFICER2, request, vn_time
 
 pytestmark = pytest.mark.mail
 
 
+#: The worker's clock starts here (a working-day morning), so the dates in its replies are known.
+CLOCK_START = vn_time(2026, 12, 7, 8, 30)
+
+
 def _today() -> str:
-    return dt.datetime.now(VN).strftime("%d/%m/%Y")
+    return CLOCK_START.strftime("%d/%m/%Y")
 
 
 def _text(msg: object) -> str:
@@ -33,7 +36,7 @@ def _text(msg: object) -> str:
 
 @pytest.fixture
 def deployment(tmp_path: Path, db_url: str, mailstack: MailStack) -> Deployment:
-    return deploy(tmp_path, db_url, mailstack)
+    return deploy(tmp_path, db_url, mailstack, clock_start=CLOCK_START.isoformat())
 
 
 def test_number_requests_by_email_end_to_end(deployment: Deployment, mailstack: MailStack) -> None:

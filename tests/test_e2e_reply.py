@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailflows.dates import end_of_day, parse_date
+from mailflows.dates import end_of_day
 from models.db import make_engine
 from models.tables import AuditEntry
 from tests.e2ekit import VANTHU, WorkerProcess, deploy
 from tests.harness.mailstack import MailStack
-from tests.support import LEADER, OFFICER, OFFICER2, VN, incoming, request, trust_section
+from tests.support import LEADER, OFFICER, OFFICER2, VN, incoming, request, trust_section, vn_time
 from worker import testpki as pdfkit
 from worker.config import load
 from worker.testpki import DocText, TestPki
@@ -45,11 +45,17 @@ def _find(stack: MailStack, user: str, count: int, needle: str) -> EmailMessage:
     return next(m for m in messages if needle in str(m["Subject"]))
 
 
+CLOCK_START = vn_time(2026, 12, 1, 9, 0)
+
+
 def test_incoming_assign_forward_done_by_email(
     tmp_path: Path, db_url: str, mailstack: MailStack, pki: TestPki, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VANTHU_TEST_IMAP_PASSWORD", mailstack.password)
-    d = deploy(tmp_path, db_url, mailstack, extra=trust_section(pki.root_pem, pki.crl_der))
+    # The worker's clock starts on Tuesday 01/12/2026, so "Hạn: 05/12" is the coming Saturday whatever today is.
+    d = deploy(
+        tmp_path, db_url, mailstack, extra=trust_section(pki.root_pem, pki.crl_der), clock_start=CLOCK_START.isoformat()
+    )
     police = f"pc01.{d.token}@congan.quangninh.gov.vn"
     leader, lan, binh = d.addr(LEADER), d.addr(OFFICER), d.addr(OFFICER2)
     text = DocText(doc_type="THÔNG BÁO", number="77/TB-CSĐT", title="Về việc kết quả xác minh nguồn tin")
@@ -61,7 +67,7 @@ def test_incoming_assign_forward_done_by_email(
 
         mailstack.send(_reply_to(notice, leader, d.office, "Giao: Phạm Thị Lan\nHạn: 05/12\nÝ kiến: Báo cáo kết quả"))
         assigned = _find(mailstack, lan, 1, "Giao xử lý")
-        due = end_of_day(parse_date("05/12", dt.datetime.now(VN).date()) or dt.date.today(), VN)
+        due = end_of_day(dt.date(2026, 12, 5), VN)
         assert f"hạn {due:%H:%M %d/%m/%Y}" in str(assigned["Subject"]) and tag in str(assigned["Subject"])
         assert "Báo cáo kết quả" in _text(assigned)
         assert [p.get_filename() for p in assigned.iter_attachments()] == ["tb.pdf"]

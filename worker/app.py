@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailflows.context import FlowContext, FlowSettings, IntakePolicy, MailboxInfo, PdfService
 from models.calendar import WorkCalendar
 from models.catalog import TitleCatalog
-from models.clock import Clock, SystemClock
+from models.clock import Clock, ShiftedClock, SystemClock
 from models.db import make_engine, make_session_factory
 from models.doctypes import DocTypeCatalog
 from models.routing import DEFAULT_RULE_PACK, Rule, load_rule_pack
@@ -94,6 +94,13 @@ def load_rules(config: Config) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+def configured_clock(config: Config) -> Clock:
+    """The real clock, or (``service.clock_start``, for rehearsals and tests) one shifted to start then."""
+    if config.service.clock_start:
+        return ShiftedClock(dt.datetime.fromisoformat(config.service.clock_start))
+    return SystemClock()
+
+
 def build_app(config: Config, *, clock: Clock | None = None) -> App:
     data = config.data_path
     data.mkdir(parents=True, exist_ok=True)
@@ -115,7 +122,7 @@ def build_app(config: Config, *, clock: Clock | None = None) -> App:
         config=config,
         engine=engine,
         session_factory=make_session_factory(engine),
-        clock=clock or SystemClock(),
+        clock=clock or configured_clock(config),
         settings=FlowSettings(
             tz=config.tz,
             mail_domain=config.service.mail_domain,

@@ -28,6 +28,12 @@ def _load(path: str) -> Config:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
+    if cfg.service.clock_start:
+        print(
+            f"WARNING: service.clock_start = {cfg.service.clock_start!r}: the worker's clock is shifted "
+            "(for rehearsals and tests only; remove it in production)",
+            file=sys.stderr,
+        )
     print(
         f"OK: {len(cfg.units)} units, {len(cfg.registers)} registers, {len(cfg.mailboxes)} mailboxes, "
         f"{len(cfg.people)} people; database {cfg.service.database_url.split('@')[-1]}"

@@ -49,6 +49,9 @@ class ServiceConfig(_Strict):
     outbox_lease_seconds: float = Field(default=120.0, gt=0)
     titles_csv: str = ""  # empty: the starter catalog shipped with vanthu
     authserv_id: str = ""  # when set, directory senders must pass DKIM or SPF at this server
+    # Rehearsals and tests only: the worker's clock starts at this instant (ISO 8601 with an offset, e.g.
+    # "2026-12-07T08:00:00+07:00") and runs at real speed. Empty (the default): the real clock.
+    clock_start: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -57,6 +60,18 @@ class ServiceConfig(_Strict):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware_instant(cls, v: str) -> str:
+        if v:
+            try:
+                at = dt.datetime.fromisoformat(v)
+            except ValueError as exc:
+                raise ValueError(f"clock_start {v!r} is not an ISO 8601 date and time") from exc
+            if at.tzinfo is None:
+                raise ValueError("clock_start needs a UTC offset, e.g. 2026-12-07T08:00:00+07:00")
         return v
 
 

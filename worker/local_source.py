@@ -3,18 +3,19 @@
 The inbox is an MH folder: one file per message, named by its number, which serves as the UID.
 Plain MH numbers restart at 1 once a folder is empty, so :func:`deliver_local` takes numbers from a
 counter file (``.vanthu-uid``, under a file lock) instead and UIDs are never reused. Processed and
-quarantined mail is moved to sibling MH folders. Outgoing mail in the demo is delivered the same
+quarantined mail is moved to sibling MH folders: the inbox file is first renamed to a claim name, which only
+one of several racing movers can do, so a message is never moved twice. Outgoing mail in the demo is delivered the same
 way, one mail tree per recipient (see :class:`worker.transports.LocalTransport`).
 """
 
 from __future__ import annotations
 
 import fcntl
-import mailbox
 import os
 from pathlib import Path
 
 UID_FILE = ".vanthu-uid"
+MOVING_PREFIX = ".moving-"
 
 
 class LocalSource:
@@ -23,7 +24,14 @@ class LocalSource:
         self.root = root
         self.inbox_dir = root / inbox
         self.inbox_dir.mkdir(parents=True, exist_ok=True)
-        self._mh = mailbox.MH(str(root), create=True)
+        self._restore_interrupted_moves()
+
+    def _restore_interrupted_moves(self) -> None:
+        """Put back into the inbox any message whose move was cut short (the next pass moves it again)."""
+        for claimed in self.inbox_dir.glob(f"{MOVING_PREFIX}*"):
+            uid = claimed.name.removeprefix(MOVING_PREFIX)
+            if uid.isdigit() and not (self.inbox_dir / uid).exists():
+                os.replace(claimed, self.inbox_dir / uid)
 
     def uidvalidity(self) -> int:
         return 1
@@ -44,16 +52,17 @@ class LocalSource:
             return None
 
     def move(self, uid: int, folder: str) -> None:
+        """Move message ``uid`` to ``folder``; a message another mover has already taken is left alone."""
+        claimed = self.inbox_dir / f"{MOVING_PREFIX}{uid}"
         try:
-            raw = (self.inbox_dir / str(uid)).read_bytes()
+            os.rename(self.inbox_dir / str(uid), claimed)
         except FileNotFoundError:
             return
-        box = self._mh.get_folder(folder) if folder in self._mh.list_folders() else self._mh.add_folder(folder)
-        box.add(raw)
-        (self.inbox_dir / str(uid)).unlink(missing_ok=True)
+        deliver_local(self.root, claimed.read_bytes(), folder)
+        claimed.unlink()
 
     def close(self) -> None:
-        self._mh.close()
+        """Nothing to release: every operation opens and closes its own files."""
 
 
 def deliver_local(root: Path, raw: bytes, folder: str = "INBOX") -> int:
