@@ -18,8 +18,6 @@ from tests.e2ekit import Deployment
 from tests.harness.mailstack import MailStack
 from tests.support import request
 
-#: Worker-starting tests never depend on the time of day: no report jobs, no digest at start-up.
-REPORTS_OFF = "[reports]\nenabled = false\n"
 GIVEN = re.compile(r"Đã cấp số (\d+)/BC-VKSQN")
 POLL = 0.1
 

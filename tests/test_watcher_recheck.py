@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests.e2ekit import WorkerProcess, deploy
-from tests.faultkit import REPORTS_OFF, number_requests, progress, wait_answered, wait_until
+from tests.faultkit import number_requests, progress, wait_answered, wait_until
 from tests.harness.mailstack import MailStack, ensure_dovecot
 from tests.support import OFFICER, OFFICER2
 
@@ -39,7 +39,7 @@ def quiet_stack() -> Iterator[MailStack]:
 
 def test_mail_delivered_during_a_drain_is_processed_within_seconds(tmp_path: Path, quiet_stack: MailStack) -> None:
     db_url = f"sqlite:///{tmp_path / 'vanthu.db'}"
-    deployment = deploy(tmp_path, db_url, quiet_stack, extra=REPORTS_OFF)
+    deployment = deploy(tmp_path, db_url, quiet_stack)  # reports off: no digest, whatever the hour
     senders = [deployment.addr(OFFICER), deployment.addr(OFFICER2)]
     for msg in number_requests(deployment, senders, BATCH):
         quiet_stack.send(msg)

@@ -6,6 +6,9 @@ worker has taken the lease, or when no renewal has succeeded for longer than the
 (the database is down: by then another worker may take it over) — the watcher then finishes the message
 in hand and waits for the lease again. A holder left by a process of this same host that no longer runs
 (killed by ``kill -9``) is taken over at once instead of after the lease runs out.
+
+Lease times are the host's real UTC time, not the application clock: that one may be frozen or shifted
+(``service.clock_start``, for rehearsals), and two workers started at different moments would disagree.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from models import mailbox_leases
@@ -44,6 +48,11 @@ class LeaseTiming:
     def trusted_for(self) -> float:
         """How long after a renewal began the holder may still rely on the lease (a renewal's margin)."""
         return self.ttl - self.renew_every
+
+
+def utc_now() -> dt.datetime:
+    """The host's real time, in UTC (what lease times are measured in)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def holder_id() -> str:
@@ -75,8 +84,16 @@ def dead_local_holder(holder: str) -> bool:
 class LeaseKeeper:
     """The lease on one mailbox as this worker sees it; ``acquire`` before watching, ``release`` after."""
 
-    def __init__(self, app: App, mailbox: str, holder: str, timing: LeaseTiming | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        mailbox: str,
+        holder: str,
+        timing: LeaseTiming | None = None,
+        now: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
         self.app = app
+        self._now = now
         self.mailbox = mailbox
         self.holder = holder
         self.timing = timing or LeaseTiming()
@@ -121,7 +138,7 @@ class LeaseKeeper:
 
     def _try_acquire(self) -> tuple[bool, str]:
         with self.app.uow() as uow:
-            now = self.app.clock.now()
+            now = self._now()
             session = uow.session
             got = mailbox_leases.acquire(session, self.mailbox, self.holder, now=now, ttl=self._ttl)
             other = ""
@@ -143,7 +160,7 @@ class LeaseKeeper:
             try:
                 with self.app.uow() as uow:
                     renewed = mailbox_leases.renew(
-                        uow.session, self.mailbox, self.holder, now=self.app.clock.now(), ttl=self._ttl
+                        uow.session, self.mailbox, self.holder, now=self._now(), ttl=self._ttl
                     )
                     uow.commit()
             except Exception as exc:  # noqa: BLE001 - the database may be down: held() runs out by itself
@@ -165,7 +182,7 @@ class LeaseKeeper:
             self._thread = None
         try:
             with self.app.uow() as uow:
-                mailbox_leases.release(uow.session, self.mailbox, self.holder, now=self.app.clock.now())
+                mailbox_leases.release(uow.session, self.mailbox, self.holder, now=self._now())
                 uow.commit()
         except Exception as exc:  # noqa: BLE001 - a lease not released expires by itself
             log.warning("mailbox %s: could not release the lease (it expires): %s", self.mailbox, summary(exc))
