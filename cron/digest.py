@@ -11,7 +11,8 @@ What a digest holds (all in Vietnamese, HTML with inline styles and a plain-text
   days late (the users asked to name people and units, "nêu rõ đích danh cá nhân, đơn vị"); urgent deadlines
   (counted in hours, or Hỏa tốc / Thượng khẩn documents) in the next 24 hours;
 * outgoing numbers given or cancelled in the period; signature problems of documents registered in it;
-  mail waiting in quarantine for the clerk;
+  mail waiting in quarantine for the clerk; mail the per-address cap held back ("thư bị giữ lại") since the
+  period began — on such days the unit's clerks get the digest too;
 * a 7-day trend of incoming documents per day, drawn as bars made of table cells (no scripts, no images).
 
 The number of SQL statements a digest costs does not depend on how many documents there are: everything is
@@ -37,12 +38,22 @@ from sqlalchemy import ColumnElement, and_, case, extract, func, not_, or_, sele
 from sqlalchemy.orm import Session, aliased
 
 from mailflows.context import FlowContext
+from mailflows.people import clerks_of
 from mailflows.replies import enqueue
 from models import report_runs
 from models.authority import LEADER
 from models.calendar import WorkCalendar
 from models.search import late_text
-from models.tables import Assignment, Document, DocumentFile, Person, QuarantineItem, SignatureCheck, Unit
+from models.tables import (
+    Assignment,
+    Document,
+    DocumentFile,
+    OutboxMessage,
+    Person,
+    QuarantineItem,
+    SignatureCheck,
+    Unit,
+)
 
 T = TypeVar("T")
 
@@ -167,6 +178,15 @@ class Quarantined:
 
 
 @dataclass(frozen=True)
+class HeldBack:
+    """A mail the per-address cap held back (state ``suppressed``): never sent."""
+
+    to: str
+    subject: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class TrendDay:
     day: dt.date
     label: str  # "T2 16/11"
@@ -208,6 +228,7 @@ class Digest:
     quarantine: Listing[Quarantined]
     trend: tuple[TrendDay, ...]
     department: bool = False
+    held: Listing[HeldBack] = Listing((), 0)
 
     @property
     def empty(self) -> bool:
@@ -222,6 +243,7 @@ class Digest:
             or self.numbers.total
             or self.signature_issues.total
             or self.quarantine.total
+            or self.held.total
         )
 
 
@@ -427,7 +449,12 @@ def _incoming(
 ) -> tuple[int, tuple[tuple[str, int], ...], tuple[UnitIncoming, ...]]:
     rows = session.execute(
         select(Document.unit_id, Document.urgency, func.count())
-        .where(scope.documents(), Document.direction == "in", Document.doc_date.between(since, until))
+        .where(
+            scope.documents(),
+            Document.direction == "in",
+            Document.status != "cancelled",
+            Document.doc_date.between(since, until),
+        )
         .group_by(Document.unit_id, Document.urgency)
     ).all()
     per_unit: dict[int, dict[str, int]] = {}
@@ -692,6 +719,7 @@ def _signature_issues(session: Session, scope: Scope, since: dt.date, until: dt.
         SignatureCheck.problem != "",
         scope.documents(),
         Document.direction == "in",
+        Document.status != "cancelled",
         Document.doc_date.between(since, until),
     )
 
@@ -764,6 +792,27 @@ def _quarantine(session: Session, scope: Scope) -> Listing[Quarantined]:
     return Listing(items, int(total))
 
 
+def _held(session: Session, scope: Scope, since: dt.datetime, now: dt.datetime) -> Listing[HeldBack]:
+    """Mail from the scope's mailboxes that the per-address cap held back from ``since`` until ``now``."""
+    if scope.department:
+        return Listing((), 0)
+    mailboxes = select(Unit.mailbox_address).where(Unit.id.in_(scope.unit_ids), Unit.mailbox_address.is_not(None))
+    where = and_(
+        OutboxMessage.state == "suppressed",
+        OutboxMessage.from_addr.in_(mailboxes),
+        OutboxMessage.created_at >= since,
+        OutboxMessage.created_at < now,
+    )
+    total = session.execute(select(func.count()).select_from(OutboxMessage).where(where)).scalar_one()
+    rows = session.execute(
+        select(OutboxMessage.to_addr, OutboxMessage.subject, OutboxMessage.created_at)
+        .where(where)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(LIST_CAP)
+    ).all()
+    return Listing(tuple(HeldBack(r.to_addr, r.subject, r.created_at) for r in rows), int(total))
+
+
 def _trend(session: Session, scope: Scope, day: dt.date) -> tuple[TrendDay, ...]:
     first = day - dt.timedelta(days=TREND_DAYS)
     last = day - dt.timedelta(days=1)
@@ -771,7 +820,12 @@ def _trend(session: Session, scope: Scope, day: dt.date) -> tuple[TrendDay, ...]
         d: int(n)
         for d, n in session.execute(
             select(Document.doc_date, func.count())
-            .where(scope.documents(), Document.direction == "in", Document.doc_date.between(first, last))
+            .where(
+                scope.documents(),
+                Document.direction == "in",
+                Document.status != "cancelled",
+                Document.doc_date.between(first, last),
+            )
             .group_by(Document.doc_date)
         )
     }
@@ -857,6 +911,7 @@ def build_digest(
         quarantine=_quarantine(session, scope),
         trend=_trend(session, scope, day),
         department=scope.department,
+        held=_held(session, scope, start_of(since, tz), now),
     )
 
 
@@ -939,8 +994,10 @@ def send_digests(
         if dry_run_dir is None and not report_runs.claim(session, DIGEST, unit_code, period, worker, now=now):
             return 0
         settings = ctx.settings
+        held = 0
         for leader in leaders:
             digest = build_digest(session, unit, leader, day, now, settings.tz, settings.calendar)
+            held = digest.held.total
             emit(
                 ctx,
                 kind=DIGEST,
@@ -950,10 +1007,23 @@ def send_digests(
                 file_stem=f"digest-{unit_code}-{period}-{leader.email.split('@')[0]}",
                 d=digest,
             )
+        # Held-back mail is the clerk's business too: on such days the unit's clerks get the digest as well.
+        clerks = [c for c in clerks_of(session, unit) if c not in leaders] if held else []
+        for clerk in clerks:
+            digest = build_digest(session, unit, clerk, day, now, settings.tz, settings.calendar)
+            emit(
+                ctx,
+                kind=DIGEST,
+                to=clerk.email,
+                template="digest",
+                dry_run_dir=dry_run_dir,
+                file_stem=f"digest-{unit_code}-{period}-{clerk.email.split('@')[0]}",
+                d=digest,
+            )
         if dry_run_dir is None:
             report_runs.finish(session, DIGEST, unit_code, period, now=now)
             ctx.uow.commit()
-        return len(leaders)
+        return len(leaders) + len(clerks)
 
 
 def digest_units(session: Session) -> list[str]:

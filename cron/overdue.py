@@ -321,7 +321,8 @@ def _overdue_at(session: Session, scope: Scope, at: dt.datetime) -> dict[int | N
     """How many main assignments of ``scope`` were overdue at ``at``, by holding unit (one statement).
 
     Overdue at ``at``: assigned by then, deadline passed by then, and still open then (open now, or closed —
-    done, forwarded, given back — only after ``at``). Work superseded by a later assignment is not counted.
+    done, forwarded, given back — only after ``at``). Work superseded by a later assignment, and work on a
+    document cancelled since (hủy số đến), is not counted.
     """
     holder_unit = func.coalesce(Person.unit_id, Assignment.unit_id)
     rows = session.execute(
@@ -336,7 +337,7 @@ def _overdue_at(session: Session, scope: Scope, at: dt.datetime) -> dict[int | N
             Assignment.deadline_at <= at,
             or_(
                 Assignment.status == "open",
-                and_(Assignment.done_at.is_not(None), Assignment.done_at > at),
+                and_(Assignment.status != "cancelled", Assignment.done_at.is_not(None), Assignment.done_at > at),
             ),
             scope.assignments(),
         )

@@ -6,13 +6,16 @@
   and ``Email người gửi`` when the sender should get a receipt.
 * A clerk replies to a quarantine notice (tag ``[VTQ-…]``) with ``Đăng ký`` — register the original
   message anyway, with the same ``Key: value`` lines overriding what was read — or ``Trả lại: lý do`` —
-  return it to its sender with status 02. A secret item cannot be registered: it stays on paper.
+  return it to its sender with status 02 or, when no sender can be reached (none was readable, or it
+  is not an address vanthu can send to), close it without a reply. A secret item cannot be
+  registered: it stays on paper.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from email.utils import parseaddr
 
 from sqlalchemy import select
 
@@ -20,7 +23,7 @@ from mailflows.commands import fields
 from mailflows.context import FlowContext
 from mailflows.incoming_meta import URGENCIES, IncomingMeta, from_email, from_page_text
 from mailflows.intake import is_pdf, register
-from mailflows.message import ParsedMessage, parse
+from mailflows.message import ParsedMessage, reachable_address, salvage
 from mailflows.people import unit_by_code
 from mailflows.receipts import send_refused
 from mailflows.replies import enqueue, reply_problem
@@ -115,7 +118,13 @@ def _confirm(ctx: FlowContext, msg: ParsedMessage, person: Person, doc: Document
 
 
 def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: str) -> str:
-    """Carry out the clerk's ``Đăng ký`` or ``Trả lại`` on quarantine item ``tag``."""
+    """Carry out the clerk's ``Đăng ký`` or ``Trả lại`` on quarantine item ``tag``.
+
+    Every pending item that is not secret can be decided, whatever its original looks like:
+    ``Đăng ký`` registers from what can be read of the original (see :func:`_register_item`), and
+    ``Trả lại`` to an item whose sender cannot be reached closes it without a reply — the clerk's
+    confirmation says so. A request that cannot be carried out is answered with the reason.
+    """
     session = ctx.uow.session
     item = session.execute(select(QuarantineItem).where(QuarantineItem.tag == tag)).scalar_one_or_none()
     unit = session.get(Unit, item.unit_id) if item else None
@@ -132,16 +141,9 @@ def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: s
         return "decision.already"
     first = next((line.strip() for line in msg.command_text.splitlines() if line.strip()), "")
     verb = fold(first)
-    now = ctx.now()
     if verb.startswith("tra lai"):
         reason = first.split(":", 1)[1].strip() if ":" in first else ""
-        if not reason or not item.sender:
-            reply_problem(ctx, msg, person_name=person.full_name, reason="Cần ghi lý do trả lại: «Trả lại: <lý do>».")
-            return "decision.rejected"
-        send_refused(ctx, item.sender, None, unit, subject=item.subject, orig_number="", reasons=[reason])
-        item.state, item.decided_at, item.decided_by = "returned", now, person.email
-        _audit(ctx, person, item, "returned", reason)
-        return "decision.returned"
+        return _return_item(ctx, msg, person, unit, item, reason)
     if verb.startswith("dang ky"):
         if item.reason_code == "secret":
             reply_problem(
@@ -151,38 +153,120 @@ def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: s
                 reason="Tài liệu mật không được vào sổ trên hệ thống; đồng chí xử lý trên giấy.",
             )
             return "decision.rejected"
-        assert ctx.raw is not None and ctx.files is not None
-        original = parse(ctx.raw.get(item.sha256))
-        meta = IncomingMeta()
-        pdfs = [a for a in original.attachments if is_pdf(a)]
-        if pdfs and ctx.pdf is not None:
-            report = ctx.pdf.inspect(pdfs[0].data)
-            if report.outcome == "ok":
-                from_page_text(report.first_pages_text, ctx.settings.doc_types, meta)
-        meta = _clerk_meta(fields(msg.command_text), meta)
-        from_email(original.subject, original.sender_name, original.sender, meta)
-        files = [
-            IncomingFile(ctx.files.put(a.data), a.filename, a.content_type, len(a.data)) for a in original.attachments
-        ]
-        outcome, doc = register(
-            ctx,
-            original.sender,
-            original,
-            unit,
-            meta,
-            files,
-            warnings=[f"Văn thư quyết định vào sổ: {item.reason}"],
-            paper=False,
-            actor=person.email,
-        )
-        item.state, item.decided_at, item.decided_by, item.document_id = "registered", now, person.email, doc.id
-        _audit(ctx, person, item, "registered", outcome)
-        _confirm(ctx, msg, person, doc, outcome)
-        return "decision.registered"
+        return _register_item(ctx, msg, person, unit, item)
     reply_problem(
         ctx, msg, person_name=person.full_name, reason="Dòng đầu thư trả lời cần là «Đăng ký» hoặc «Trả lại: <lý do>»."
     )
     return "decision.unclear"
+
+
+def _return_item(
+    ctx: FlowContext, msg: ParsedMessage, person: Person, unit: Unit, item: QuarantineItem, reason: str
+) -> str:
+    """Return the original to its sender (status 02) or, when no sender can be reached, close the item.
+
+    A return needs a reason, since the sender reads it; closing without a reply does not, and the
+    reason given (if any) is kept in the audit log.
+    """
+    address = parseaddr(item.sender)[1].lower()
+    now = ctx.now()
+    if reachable_address(address):
+        if not reason:
+            reply_problem(ctx, msg, person_name=person.full_name, reason="Cần ghi lý do trả lại: «Trả lại: <lý do>».")
+            return "decision.rejected"
+        send_refused(ctx, address, None, unit, subject=item.subject, orig_number="", reasons=[reason])
+        state = "returned"
+    else:
+        state = "closed"
+    item.state, item.decided_at, item.decided_by = state, now, person.email
+    _audit(ctx, person, item, state, reason)
+    enqueue(
+        ctx,
+        kind="decision",
+        to=msg.sender,
+        template="quarantine_decided",
+        reply_to=msg,
+        tag=item.tag,
+        person=person,
+        closed=state == "closed",
+        sender=item.sender,
+        request_subject=item.subject or "(không có tiêu đề)",
+        reason=reason,
+        decided_at=now,
+    )
+    return f"decision.{state}"
+
+
+def _original(ctx: FlowContext, item: QuarantineItem) -> ParsedMessage | None:
+    """What can be read of the item's original message; None when vanthu never stored it."""
+    if not item.sha256 or ctx.raw is None:
+        return None
+    try:
+        raw = ctx.raw.get(item.sha256)
+    except OSError:
+        return None
+    return salvage(raw)
+
+
+def _register_item(ctx: FlowContext, msg: ParsedMessage, person: Person, unit: Unit, item: QuarantineItem) -> str:
+    """Register a quarantined message as incoming, from whatever of it can be read.
+
+    The original is read tolerantly (a message the parser refused still gives its attachments and
+    subject); the clerk's ``Key: value`` lines win over what was read, and ``Email người gửi`` names
+    where the receipt goes when the original's sender cannot be reached. Without a stored original
+    (a message too large to download) the document is registered from the clerk's lines alone. A
+    document whose subject or first page carries a secrecy marking is not registered.
+    """
+    assert ctx.files is not None
+    values = fields(msg.command_text)
+    original = _original(ctx, item)
+    warnings = [f"Văn thư quyết định vào sổ: {item.reason}"]
+    meta = IncomingMeta()
+    attachments = original.attachments if original is not None else ()
+    pdfs = [a for a in attachments if is_pdf(a)]
+    if pdfs and ctx.pdf is not None:
+        report = ctx.pdf.inspect(pdfs[0].data)
+        if report.outcome == "ok":
+            from_page_text(report.first_pages_text, ctx.settings.doc_types, meta)
+    meta = _clerk_meta(values, meta)
+    if original is not None:
+        from_email(original.subject or item.subject, original.sender_name, original.sender, meta)
+    else:
+        warnings.append("Hệ thống không lưu bản gốc của thư; vào sổ theo thông tin văn thư ghi.")
+        from_email(item.subject, "", "", meta)
+    if meta.secrecy:
+        reply_problem(
+            ctx,
+            msg,
+            person_name=person.full_name,
+            reason=(
+                f"Thư có dấu hiệu tài liệu «{meta.secrecy}»: tài liệu mật không được vào sổ trên hệ thống; "
+                "đồng chí xử lý trên giấy."
+            ),
+        )
+        return "decision.rejected"
+    sender = original.sender if original is not None else ""
+    given = values.get("email nguoi gui", "").strip().lower()
+    receipt_to = given if reachable_address(given) else sender
+    if not receipt_to and item.sender:
+        warnings.append(f"Không gửi được giấy báo nhận: địa chỉ người gửi «{item.sender}» không liên lạc được.")
+    files = [IncomingFile(ctx.files.put(a.data), a.filename, a.content_type, len(a.data)) for a in attachments]
+    outcome, doc = register(
+        ctx,
+        sender or receipt_to,
+        original,
+        unit,
+        meta,
+        files,
+        warnings=warnings,
+        paper=False,
+        actor=person.email,
+        receipt_to=receipt_to,
+    )
+    item.state, item.decided_at, item.decided_by, item.document_id = "registered", ctx.now(), person.email, doc.id
+    _audit(ctx, person, item, "registered", outcome)
+    _confirm(ctx, msg, person, doc, outcome)
+    return "decision.registered"
 
 
 def _audit(ctx: FlowContext, person: Person, item: QuarantineItem, what: str, detail: str) -> None:

@@ -20,6 +20,12 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 
+# A forward: ``Fwd:``, ``Fw:``, ``TL:`` (Vietnamese Outlook), ``Chuyển tiếp:``, ``WG:``, ``TR:``.
+FORWARD_PREFIX = re.compile(
+    r"^\s*(?:(?:re|aw|sv|vs)\s*:\s*)*(?:fw|fwd|tl|tr|wg|chuyển tiếp|chuyen tiep)\s*(?:\[\d+\])?\s*:",
+    re.IGNORECASE,
+)
+
 
 class Command(enum.Enum):
     NUMBER = "lay so"

@@ -109,6 +109,7 @@ class IntakePolicy:
     unsigned: str = "register"  # no signature at all
     invalid: str = "return"  # broken, modified after signing, revoked, weak hash
     notify_sender_status: bool = True  # send edXML status updates to outside senders
+    receipts_to_machines: bool = False  # also to automatic senders (no-reply@, Auto-Submitted, lists …)
 
 
 @dataclass(frozen=True)

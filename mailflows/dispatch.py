@@ -1,18 +1,25 @@
 """The entry point of every message: hygiene, sender, command, flow — and an audit entry for each.
 
-A flow is chosen from the subject's command. Machine-generated mail is never answered. A sender
-not in the directory gets a polite refusal; an unknown command gets the help text. Whatever
-happens is recorded in the audit log with the outcome, so nothing disappears silently.
+Only people in the directory give commands; a flow is chosen from the subject's command. Mail from anyone
+else is never a command and never answered automatically (no backscatter): a reply carrying the tag of one
+of our documents is attached to it, anything else goes through intake — registered when it carries a
+document, set aside for the clerk when it does not. Machine-generated mail is never answered either:
+reports (bounces, read receipts, complaints), daemons and our own loops are ignored; an automatic sender's
+document is registered, the rest ignored. A directory sender's forward of a document registers it. An
+unknown command gets the help text. Whatever happens is recorded in the audit log with the outcome, so
+nothing disappears silently.
 """
 
 from __future__ import annotations
 
 from mailflows import (
     clerk_intake,
+    incoming_cancel,
     intake,
     number_cancel,
     number_insert,
     number_request,
+    outside_reply,
     register_request,
     reply_flow,
     search,
@@ -20,16 +27,18 @@ from mailflows import (
 )
 from mailflows import help as help_flow
 from mailflows.clerk_intake import is_paper_subject
-from mailflows.commands import Command, parse_subject
+from mailflows.commands import FORWARD_PREFIX, Command, parse_subject
 from mailflows.context import FlowContext
-from mailflows.hygiene import authenticated, machine_generated
+from mailflows.hygiene import authenticated, classify
 from mailflows.message import ParsedMessage
 from mailflows.outcomes import must_forget
-from mailflows.people import person_by_email, unit_by_code
+from mailflows.people import person_by_email
 from mailflows.quarantine import quarantine
-from mailflows.replies import enqueue
 from mailflows.thread import document_of
 from models import audit
+from models.text import fold
+
+IGNORED = "ignored.machine-generated"
 
 
 def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
@@ -57,29 +66,33 @@ def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
     return outcome
 
 
+def _has_pdf(msg: ParsedMessage) -> bool:
+    return any(intake.is_pdf(a) for a in msg.attachments)
+
+
+def is_forward(msg: ParsedMessage) -> bool:
+    """A forward of a document to the mailbox: a PDF, and ``Fwd:``/``TL:``/``Chuyển tiếp:`` in the subject
+    or ``Vào sổ`` in the sender's own lines."""
+    if not _has_pdf(msg):
+        return False
+    return bool(FORWARD_PREFIX.match(msg.subject)) or "vao so" in fold(msg.command_text[:5000])
+
+
 def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
-    reason = machine_generated(msg, ctx.settings.mail_domain)
-    if reason is not None:
-        return "ignored.machine-generated"
+    machine = classify(msg, ctx.settings.mail_domain)
     session = ctx.uow.session
     person = person_by_email(session, msg.sender)
-    subject = parse_subject(msg.subject)
-    if person is None and subject.command is None:
-        # Mail from outside the directory that is not a command is an incoming document.
-        return intake.handle(ctx, msg)
     if person is None:
-        unit = unit_by_code(session, ctx.mailbox.unit_code)
-        enqueue(
-            ctx,
-            kind="refusal",
-            to=msg.sender,
-            template="unknown_sender",
-            reply_to=msg,
-            request_subject=msg.subject,
-            sender=msg.sender,
-            unit_name=unit.name,
-        )
-        return "refused.unknown-sender"
+        # Mail from outside the directory is never a command and never gets an automatic answer.
+        if machine is not None and not (machine.may_carry_document and _has_pdf(msg)):
+            return IGNORED
+        doc = document_of(session, msg)
+        if doc is not None:
+            return outside_reply.handle(ctx, msg, doc)
+        return intake.handle(ctx, msg, machine=machine)
+    if machine is not None:
+        return IGNORED
+    subject = parse_subject(msg.subject)
     if ctx.settings.authserv_id and not authenticated(msg, ctx.settings.authserv_id):
         # The From address is in the directory but the message did not pass DKIM or SPF: it may be
         # forged, so it changes nothing, its supposed sender is not answered, and the clerk looks at it.
@@ -102,6 +115,8 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
         return clerk_intake.handle_paper(ctx, msg, person)
     if subject.command is Command.NUMBER:
         return number_request.handle(ctx, msg, person, subject.argument)
+    if subject.command is Command.CANCEL and incoming_cancel.is_incoming(subject.argument):
+        return incoming_cancel.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.CANCEL:
         return number_cancel.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.INSERT:
@@ -118,5 +133,7 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
     doc = document_of(session, msg)
     if doc is not None:
         return reply_flow.handle(ctx, msg, person, doc)
+    if subject.command is None and is_forward(msg):
+        return intake.handle(ctx, msg, forwarder=person)
     help_flow.handle(ctx, msg, person, unknown_command=True)
     return "help.unknown-command"

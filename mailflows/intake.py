@@ -1,5 +1,8 @@
 """Incoming documents: mail from outside the directory to a unit's official mailbox registers itself.
 
+So does a document that someone in the directory forwards to the mailbox (``Fwd:`` with a PDF, or
+``Vào sổ`` in the body); mail from automatic senders is registered too, only not answered.
+
 The order of the checks is the order of the law's concerns:
 
 1. a secret marking in the subject (or, once read, on page 1) → the message is not kept, not parsed
@@ -8,8 +11,10 @@ The order of the checks is the order of the law's concerns:
    the clerk decides (``Đăng ký`` or ``Trả lại``);
 3. every signature is validated offline against the configured trust roots; the intake policy says
    whether an untrusted, unsigned or invalid document is registered with a warning or returned;
-4. a document already registered (same file, or same number+symbol+issuer this year) is not registered
-   twice: the clerk is told and the sender gets the existing receipt again;
+4. a document already registered (the same file, or the same number, symbol, date and issuer, all read from
+   both documents' header blocks) is not registered twice: the clerk is told and the sender gets the
+   existing receipt again; a doubtful match (numbers agree, something else unknown) is registered with a
+   warning naming the other document;
 5. otherwise it gets the next số đến, its files are kept, the routing rules assign it with a legal
    deadline, and the sender, the clerk, the assignees and the deciding leader are told.
 """
@@ -18,14 +23,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mailflows.commands import parse_subject, strip_prefixes
 from mailflows.context import FlowContext, PdfReportView
-from mailflows.incoming_meta import SECRECY_LEVELS, IncomingMeta, from_email, from_page_text, marking
+from mailflows.hygiene import Machine
+from mailflows.incoming_meta import (
+    SECRECY_LEVELS,
+    ForwardedHeader,
+    IncomingMeta,
+    forwarded_header,
+    from_email,
+    from_page_text,
+    marking,
+)
 from mailflows.message import Attachment, ParsedMessage
 from mailflows.outcomes import SECRET
 from mailflows.people import clerks_of, unit_by_code
 from mailflows.quarantine import quarantine
 from mailflows.receipts import send_refused, send_registered
-from mailflows.replies import enqueue
+from mailflows.replies import enqueue, reply_problem
 from mailflows.routing_step import assign_and_notify
 from models import audit
 from models.clock import local_date
@@ -38,7 +53,7 @@ from models.incoming import (
     register_incoming,
 )
 from models.numbering import register_year
-from models.tables import Document, Unit
+from models.tables import Document, Person, Unit
 
 READ_PROBLEMS = {
     "not-pdf": "Tệp đính kèm mang tên PDF nhưng không phải là tệp PDF.",
@@ -167,8 +182,21 @@ def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> str:
     return SECRET
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
-    """Register (or set aside, or return) the document in ``msg``; returns the outcome name."""
+def handle(
+    ctx: FlowContext,
+    msg: ParsedMessage,
+    *,
+    machine: Machine | None = None,
+    forwarder: Person | None = None,
+) -> str:
+    """Register (or set aside, or return) the document in ``msg``; returns the outcome name.
+
+    ``machine``: the sender is an automatic one (no-reply@, Auto-Submitted, a list …): the document is
+    registered like any other, but no receipt or return notice goes back unless the intake policy's
+    ``receipts_to_machines`` asks for it. ``forwarder``: someone in the directory forwarded a document she
+    received herself; the issuer and date come from the PDF, else from the forwarded header block, the
+    forwarder is recorded (audit, the document's notes) and told, and the original sender gets nothing.
+    """
     assert ctx.pdf is not None and ctx.files is not None, "the worker must give intake its PDF service and store"
     level = marking(msg.subject, SECRECY_LEVELS, capitals_only=False)
     if level:
@@ -201,19 +229,44 @@ def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
     meta = from_page_text(reports[0][1].first_pages_text, ctx.settings.doc_types)
     if meta.secrecy:
         return _secret(ctx, msg, meta.secrecy)
-    from_email(msg.subject, msg.sender_name, msg.sender, meta)
-    verdict = judge_signatures(reports)
     policy = ctx.settings.intake
+    sender, receipt_to = msg.sender, msg.sender
+    warnings: list[str] = []
+    extra_sources: dict[str, str] = {}
+    if forwarder is not None:
+        fwd = forwarded_header(msg.body) or ForwardedHeader()
+        if fwd.sent is not None:
+            meta.set("date", fwd.sent, "forward")
+        subject = fwd.subject or strip_prefixes(parse_subject(msg.subject).clean)
+        from_email(subject, fwd.sender_name, fwd.sender or forwarder.email, meta, source="forward")
+        sender, receipt_to = fwd.sender, ""
+        extra_sources["forwarded_by"] = forwarder.email
+        warnings.append(f"Văn bản do {forwarder.full_name} ({forwarder.email}) chuyển tiếp vào hộp thư công vụ.")
+    else:
+        from_email(msg.subject, msg.sender_name, msg.sender, meta)
+    if machine is not None:
+        extra_sources["machine_sender"] = machine.reason[:120]
+        if not policy.receipts_to_machines:
+            receipt_to = ""
+    verdict = judge_signatures(reports)
     action = {"ok": "register", "untrusted": policy.untrusted, "unsigned": policy.unsigned, "invalid": policy.invalid}[
         verdict.category
     ]
     session = ctx.uow.session
     unit = unit_by_code(session, ctx.mailbox.unit_code)
     if action == "return":
-        send_refused(
-            ctx, msg.sender, msg, unit, subject=msg.subject, orig_number=meta.number, reasons=list(verdict.notes)
-        )
-        _audit_returned(ctx, msg, list(verdict.notes))
+        if forwarder is not None:
+            reply_problem(
+                ctx,
+                msg,
+                person_name=forwarder.full_name,
+                reason="Văn bản chuyển tiếp không được vào sổ: " + " ".join(verdict.notes),
+            )
+        elif receipt_to:
+            send_refused(
+                ctx, msg.sender, msg, unit, subject=msg.subject, orig_number=meta.number, reasons=list(verdict.notes)
+            )
+        _audit_returned(ctx, msg, list(verdict.notes), answered=bool(receipt_to) or forwarder is not None)
         return "intake.returned"
     files = [
         IncomingFile(
@@ -228,9 +281,40 @@ def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
     for other in msg.attachments:
         if not is_pdf(other):
             files.append(IncomingFile(ctx.files.put(other.data), other.filename, other.content_type, len(other.data)))
-    outcome, _ = register(
-        ctx, msg.sender, msg, unit, meta, files, warnings=list(verdict.notes), paper=False, actor=msg.sender
+    outcome, doc = register(
+        ctx,
+        sender,
+        msg,
+        unit,
+        meta,
+        files,
+        warnings=[*warnings, *verdict.notes],
+        paper=False,
+        actor=forwarder.email if forwarder is not None else msg.sender,
+        receipt_to=receipt_to,
+        extra_sources=extra_sources,
     )
+    if forwarder is not None:
+        audit.document_event(
+            session,
+            doc,
+            at=ctx.now(),
+            tz=ctx.settings.tz,
+            actor=forwarder.email,
+            action="incoming.forwarded",
+            details={"forwarder": forwarder.email, "original_sender": sender, "outcome": outcome},
+        )
+        enqueue(
+            ctx,
+            kind="forwarded",
+            to=forwarder.email,
+            template="paper_registered",
+            reply_to=msg,
+            document=doc,
+            person=forwarder,
+            doc=doc,
+            duplicate=outcome.endswith("duplicate"),
+        )
     return outcome
 
 
@@ -246,10 +330,13 @@ def register(
     paper: bool,
     actor: str,
     receipt_to: str | None = None,
+    extra_sources: dict[str, str] | None = None,
 ) -> tuple[str, Document]:
     """Register the document (or recognise a duplicate), route it and tell everyone.
 
-    Returns the outcome name and the document (the existing one for a duplicate).
+    Returns the outcome name and the document (the existing one for a certain duplicate). A doubtful
+    duplicate (:class:`models.incoming.DuplicateMatch`) is registered, with a warning naming the other
+    document, which the clerk's copy shows. ``receipt_to`` "" sends no receipt; None sends it to ``sender``.
     """
     session = ctx.uow.session
     now = ctx.now()
@@ -258,20 +345,41 @@ def register(
         raise LookupError(f"unit {unit.code} has no incoming register")
     year = register_year(local_date(now, ctx.settings.tz), register_.year_start_month, register_.year_start_day)
     receipt_to = sender if receipt_to is None else receipt_to
-    duplicate = find_duplicate(
-        session, register_, sha256s=[f.sha256 for f in files], orig_number=meta.number, issuer=meta.issuer, year=year
+    match = find_duplicate(
+        session,
+        register_,
+        sha256s=[f.sha256 for f in files],
+        orig_number=meta.number,
+        issuer=meta.issuer,
+        year=year,
+        orig_date=meta.date,
+        sources=meta.sources,
     )
-    if duplicate is not None:
-        _tell_clerks_duplicate(ctx, unit, duplicate, sender)
-        if receipt_to and ctx.settings.intake.notify_sender_status:
+    if match is not None and match.certain:
+        duplicate = match.document
+        resend = bool(receipt_to) and ctx.settings.intake.notify_sender_status
+        _tell_clerks_duplicate(ctx, unit, duplicate, sender or actor, receipt_resent=resend)
+        if resend:
             send_registered(ctx, receipt_to, msg, unit, duplicate)
         return "intake.duplicate", duplicate
+    if match is not None:
+        other = match.document
+        warnings = [
+            *warnings,
+            f"Có thể trùng với văn bản đến số {other.number_str} [{other.tag}] "
+            f"({other.orig_number or 'chưa rõ số'}, {other.issuer or 'chưa rõ cơ quan ban hành'}, "
+            f"vào sổ ngày {other.doc_date:%d/%m/%Y}): văn thư kiểm tra lại; nếu trùng, hủy văn bản này "
+            "bằng thư «Hủy số đến» kèm số đến của nó và dòng «Lý do: …».",
+        ]
+    particulars_ = particulars(
+        ctx, meta, sender, paper=paper, warnings=warnings, message_id=msg.message_id if msg else ""
+    )
+    if extra_sources:
+        particulars_.field_sources.update(extra_sources)
     doc = register_incoming(
         session,
         register=register_,
-        particulars=particulars(
-            ctx, meta, sender, paper=paper, warnings=warnings, message_id=msg.message_id if msg else ""
-        ),
+        particulars=particulars_,
         files=files,
         actor=actor,
         at=now,
@@ -283,7 +391,9 @@ def register(
     return "intake.registered", doc
 
 
-def _tell_clerks_duplicate(ctx: FlowContext, unit: Unit, doc: Document, sender: str) -> None:
+def _tell_clerks_duplicate(
+    ctx: FlowContext, unit: Unit, doc: Document, sender: str, *, receipt_resent: bool = True
+) -> None:
     for clerk in clerks_of(ctx.uow.session, unit):
         enqueue(
             ctx,
@@ -295,10 +405,11 @@ def _tell_clerks_duplicate(ctx: FlowContext, unit: Unit, doc: Document, sender: 
             doc=doc,
             sender=sender,
             received_at=ctx.now(),
+            receipt_resent=receipt_resent,
         )
 
 
-def _audit_returned(ctx: FlowContext, msg: ParsedMessage, reasons: list[str]) -> None:
+def _audit_returned(ctx: FlowContext, msg: ParsedMessage, reasons: list[str], *, answered: bool = True) -> None:
     audit.append(
         ctx.uow.session,
         at=ctx.now(),
@@ -307,5 +418,5 @@ def _audit_returned(ctx: FlowContext, msg: ParsedMessage, reasons: list[str]) ->
         action="incoming.returned",
         object_type="message",
         object_id=ctx.sha256[:16],
-        details={"sender": msg.sender, "subject": msg.subject[:300], "reasons": reasons},
+        details={"sender": msg.sender, "subject": msg.subject[:300], "reasons": reasons, "answered": answered},
     )

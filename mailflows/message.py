@@ -2,10 +2,17 @@
 
 Everything a sender typed is normalised to NFC. The command text of a reply is the part above the
 quoted previous message, so quoted vanthu mail never triggers a command a second time.
+
+Headers that carry raw 8-bit bytes instead of RFC 2047 encoded words (old Outlook, Foxmail and web
+forms still send them) are decoded the way mail programs do (Thunderbird's order), see
+:func:`decode_8bit`. :func:`parse` refuses a message it cannot answer (no usable From address) with a
+:class:`MalformedMessage` that says why in Vietnamese and carries whatever sender and subject could be
+read; :func:`salvage` reads such a message anyway, for a clerk who decides to register it.
 """
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.policy
 import html
@@ -22,7 +29,19 @@ MAX_BODY_CHARS = 200_000
 
 
 class MalformedMessage(Exception):
-    """The bytes are not a message vanthu can read (no From, unparseable headers …)."""
+    """The bytes are not a message vanthu can answer (no usable From, unreadable headers or body).
+
+    ``reason`` is Vietnamese, for the clerk's notice; ``detail`` is the technical cause, for the log.
+    ``sender`` (the From header as far as it could be read, possibly not an address) and ``subject``
+    are "" when even they could not be read.
+    """
+
+    def __init__(self, reason: str, *, detail: str = "", sender: str = "", subject: str = "") -> None:
+        super().__init__(reason + (f" [{detail}]" if detail else ""))
+        self.reason = reason
+        self.detail = detail
+        self.sender = sender
+        self.subject = subject
 
 
 @dataclass(frozen=True)
@@ -90,9 +109,146 @@ def command_part(body: str) -> str:
     return "\n".join(kept).strip()
 
 
-def _first(msg: EmailMessage, name: str) -> str:
-    value = msg.get(name)
-    return str(value).strip() if value is not None else ""
+# --- raw 8-bit headers ---
+
+_CJK_RANGES = ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))
+_MAX_LATIN_RUN = 2  # cp1252 text rarely has more than two accented letters in a row ("Größe", "ção")
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _longest_8bit_run(data: bytes) -> int:
+    longest = run = 0
+    for byte in data:
+        run = run + 1 if byte >= 0x80 else 0
+        longest = max(longest, run)
+    return longest
+
+
+def _gbk_plausible(data: bytes) -> bool:
+    """The bytes decode as GBK and every non-ASCII character is Chinese (ideograph, CJK punctuation)."""
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return all(ord(c) < 0x80 or any(lo <= ord(c) <= hi for lo, hi in _CJK_RANGES) for c in text)
+
+
+def _cp1252_plausible(data: bytes) -> bool:
+    """The bytes decode as cp1252 and look like accented Latin words, not runs of double-byte text."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return _longest_8bit_run(data) <= _MAX_LATIN_RUN
+
+
+def _usable_charset(name: str | None) -> str | None:
+    """The codec for a declared charset, or None when it is unknown or cannot decode 8-bit bytes."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().strip('"').lower()).name
+    except LookupError:
+        return None
+    return None if codec in ("ascii", "utf-8") else codec
+
+
+def decode_8bit(data: bytes, body_charset: str | None = None) -> str:
+    """Decode a header's raw 8-bit bytes; never raises, and replaces only as the very last resort.
+
+    The order is the one Thunderbird uses for such headers:
+
+    1. UTF-8, when the bytes are valid UTF-8 (a valid multi-byte UTF-8 sequence practically never
+       arises from Latin-1 or GBK text, so this check cannot misread them, while a single-byte body
+       charset would decode *any* bytes and turn a UTF-8 subject into mojibake);
+    2. the charset declared by the body's text part (the sender's mail program wrote both);
+    3. GBK, when the bytes are valid GBK, every character is Chinese, and they are not plausible as
+       cp1252 — cp1252 is plausible when it decodes and no more than two 8-bit bytes stand in a row
+       (accented Latin words have isolated accented letters; GBK text is runs of byte pairs);
+    4. cp1252 (a superset of the printable Latin-1), when it decodes;
+    5. GBK, when it decodes at all;
+    6. UTF-8 with U+FFFD for what is left.
+
+    Every step is a single linear pass over the bytes.
+    """
+    if _valid_utf8(data):
+        return data.decode("utf-8")
+    codec = _usable_charset(body_charset)
+    if codec is not None:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
+    if _gbk_plausible(data) and not _cp1252_plausible(data):
+        return data.decode("gbk")
+    for fallback in ("cp1252", "gbk"):
+        try:
+            return data.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def _has_8bit(value: str) -> bool:
+    """True when the parser kept raw 8-bit bytes of ``value`` as surrogate escapes."""
+    return any("\udc80" <= c <= "\udcff" for c in value)
+
+
+def _body_charset(msg: EmailMessage) -> str | None:
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+        return (part if part is not None else msg).get_content_charset()
+    except (ValueError, TypeError, LookupError, AttributeError, IndexError):
+        return None
+
+
+def _decode_header(msg: EmailMessage, name: str, raw: str, body_charset: str | None) -> str:
+    """One header value as text: unfolded, raw 8-bit bytes decoded by :func:`decode_8bit`, RFC 2047 words
+    decoded by the header registry (or left as they are when the registry cannot parse the value)."""
+    text = raw.replace("\r", "").replace("\n", "")
+    if _has_8bit(text):
+        text = decode_8bit(text.encode("ascii", "surrogateescape"), body_charset)
+    try:
+        return str(msg.policy.header_factory(name, text)).strip()  # type: ignore[attr-defined]
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+        return text.strip()
+
+
+class _Headers:
+    """The message's headers, grouped by lower-case name in one pass; each value is decoded once, on demand."""
+
+    def __init__(self, msg: EmailMessage, body_charset: str | None) -> None:
+        self._msg = msg
+        self._charset = body_charset
+        self._raw: dict[str, list[tuple[str, str]]] = {}
+        for key, value in msg.raw_items():
+            self._raw.setdefault(key.lower(), []).append((key, value if isinstance(value, str) else str(value)))
+        self._decoded: dict[str, list[str]] = {}
+
+    def names(self) -> list[str]:
+        """The lower-case names, in the order they first appear."""
+        return list(self._raw)
+
+    def all(self, name: str) -> list[str]:
+        """Every value of header ``name``, decoded; never raises."""
+        low = name.lower()
+        if low not in self._decoded:
+            self._decoded[low] = [_decode_header(self._msg, k, v, self._charset) for k, v in self._raw.get(low, [])]
+        return self._decoded[low]
+
+    def first(self, name: str) -> str:
+        values = self.all(name)
+        return values[0] if values else ""
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self._raw
 
 
 def _ids(value: str) -> tuple[str, ...]:
@@ -115,66 +271,169 @@ def _body(msg: EmailMessage) -> str:
     return content[:MAX_BODY_CHARS]
 
 
-def _attachments(msg: EmailMessage) -> tuple[Attachment, ...]:
+def _attachment(part: EmailMessage) -> Attachment | None:
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return None
+    return Attachment(nfc(part.get_filename() or "") or "attachment", part.get_content_type(), data)
+
+
+#: How deep :func:`_attachments` looks into nested multiparts (S/MIME, Apple Mail, forwarded groups).
+MAX_ATTACHMENT_DEPTH = 8
+
+
+def _attachments(msg: EmailMessage, depth: int = 0) -> tuple[Attachment, ...]:
+    """The files of ``msg``, including those inside nested multiparts (``multipart/signed`` of S/MIME, an
+    Apple Mail ``multipart/mixed`` inside ``multipart/alternative``) down to ``MAX_ATTACHMENT_DEPTH``.
+
+    An attached message (``message/rfc822``: a forward as attachment, the original inside a bounce) is one
+    file, not opened: what it carries belongs to that other message.
+    """
     found: list[Attachment] = []
     for part in msg.iter_attachments():
         if part.is_multipart():
+            if depth < MAX_ATTACHMENT_DEPTH and part.get_content_type() != "message/rfc822":
+                found.extend(_attachments(part, depth + 1))
             continue
-        data = part.get_payload(decode=True)
-        if not isinstance(data, bytes):
-            continue
-        found.append(Attachment(nfc(part.get_filename() or "") or "attachment", part.get_content_type(), data))
+        attachment = _attachment(part)
+        if attachment is not None:
+            found.append(attachment)
     return tuple(found)
 
 
-def parse(raw: bytes) -> ParsedMessage:
-    """Parse raw RFC 5322 bytes; raise MalformedMessage if there is no usable From address."""
+_FILE_TYPES = ("application/", "image/")
+
+
+def _attachments_tolerant(msg: EmailMessage) -> tuple[Attachment, ...]:
+    """Every leaf part that looks like a file, each read on its own: one broken part loses only itself."""
+    found: list[Attachment] = []
+    for part in msg.walk():
+        if part is msg and not msg.is_multipart() and msg.get_content_maintype() == "text":
+            continue
+        try:
+            if part.is_multipart():
+                continue
+            named = bool(part.get_filename())
+            typed = part.get_content_type().startswith(_FILE_TYPES) and part.get_content_disposition() != "inline"
+            if not (named or typed):
+                continue
+            attachment = _attachment(part)
+        except (ValueError, TypeError, LookupError, AttributeError, IndexError, AssertionError):
+            continue
+        if attachment is not None:
+            found.append(attachment)
+    return tuple(found)
+
+
+def reachable_address(addr: str) -> bool:
+    """True when ``addr`` is an addr-spec vanthu can send to: ASCII local part, a domain, valid syntax.
+
+    A UTF-8 local part (RFC 6532) needs SMTPUTF8 all the way to the recipient, which vanthu does not
+    promise, so such an address is readable but not reachable.
+    """
+    if not addr or "@" not in addr or not addr.rsplit("@", 1)[0].isascii():
+        return False
+    try:
+        Address(addr_spec=addr)
+    except (ValueError, IndexError):
+        return False
+    return True
+
+
+def _sender_problem(addr: str, from_header: str = "") -> str | None:
+    """Why the From address cannot be answered, in Vietnamese; None when it can."""
+    if not addr or "@" not in addr:
+        shown = nfc(from_header).strip('"')
+        if shown:
+            return f"trường From «{shown}» không có địa chỉ thư điện tử của người gửi"
+        return "thư không có địa chỉ người gửi (trường From trống hoặc thiếu)"
+    if not addr.rsplit("@", 1)[0].isascii():
+        return (
+            f"địa chỉ người gửi «{addr}» có ký tự không phải ASCII (RFC 6532), hệ thống không gửi thư "
+            "trả lời tới địa chỉ này được"
+        )
+    if not reachable_address(addr):
+        return f"địa chỉ người gửi «{addr}» không đúng cú pháp"
+    return None
+
+
+_READ_ERRORS = (ValueError, TypeError, IndexError, AttributeError, LookupError, AssertionError)
+
+
+def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
+    """The shared reader of :func:`parse` (``strict``: raise MalformedMessage) and :func:`salvage`."""
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
-        from_header = _first(msg, "From")
-    except (ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise MalformedMessage(f"headers cannot be read: {exc}") from exc
+    except _READ_ERRORS as exc:
+        if strict:
+            raise MalformedMessage("không đọc được phần đầu (header) của thư", detail=str(exc)) from exc
+        msg = EmailMessage()
+    head = _Headers(msg, _body_charset(msg))
+    from_header = head.first("From")
+    subject = nfc(head.first("Subject"))
     name, addr = parseaddr(from_header)
-    if not addr or "@" not in addr:
-        raise MalformedMessage("no sender address in From")
-    try:
-        Address(addr_spec=addr)
-    except (ValueError, IndexError) as exc:
-        raise MalformedMessage(f"invalid sender address {addr!r}") from exc
-    rp_raw = msg.get("Return-Path")
+    problem = _sender_problem(addr, from_header)
+    if problem is not None and strict:
+        raise MalformedMessage(problem, sender=nfc(from_header), subject=subject)
+    rp_raw = head.first("Return-Path") if head.has("Return-Path") else None
     return_path: str | None = None
     if rp_raw is not None:
-        return_path = parseaddr(str(rp_raw))[1] if str(rp_raw).strip() not in ("<>", "") else ""
-    headers: dict[str, str] = {}
-    for key in msg:
-        low = key.lower()
-        if low not in headers:
-            try:
-                headers[low] = str(msg.get(key, ""))
-            except (ValueError, TypeError):
-                headers[low] = ""
+        return_path = parseaddr(rp_raw)[1] if rp_raw not in ("<>", "") else ""
+    headers = {low: head.first(low) for low in head.names()}
     try:
         body = nfc_lines(_body(msg))
+    except _READ_ERRORS as exc:
+        if strict:
+            raise MalformedMessage(
+                "không đọc được nội dung thư", detail=str(exc), sender=nfc(from_header), subject=subject
+            ) from exc
+        body = ""
+    try:
         attachments = _attachments(msg)
-    except (ValueError, TypeError, LookupError, AttributeError) as exc:
-        raise MalformedMessage(f"body cannot be read: {exc}") from exc
-    to = tuple(a.lower() for _, a in getaddresses([_first(msg, "To"), _first(msg, "Cc")]) if a)
+    except _READ_ERRORS as exc:
+        if strict:
+            raise MalformedMessage(
+                "không đọc được tệp gửi kèm của thư", detail=str(exc), sender=nfc(from_header), subject=subject
+            ) from exc
+        attachments = ()
+    if not strict and not attachments:
+        attachments = _attachments_tolerant(msg)
+    to = tuple(a.lower() for _, a in getaddresses(head.all("To") + head.all("Cc")) if a)
+    sender = addr.lower() if problem is None else ""
     return ParsedMessage(
-        sender=addr.lower(),
-        sender_name=nfc(name),
+        sender=sender,
+        sender_name=nfc(name) if problem is None else (nfc(name) or nfc(from_header)),
         to=to,
-        subject=nfc(_first(msg, "Subject")),
+        subject=subject,
         body=body,
         command_text=command_part(body),
-        message_id=_first(msg, "Message-ID"),
-        in_reply_to=_first(msg, "In-Reply-To"),
-        references=_ids(_first(msg, "References")),
+        message_id=head.first("Message-ID"),
+        in_reply_to=head.first("In-Reply-To"),
+        references=_ids(head.first("References")),
         headers=headers,
         return_path=return_path,
         attachments=attachments,
-        auth_results=tuple(str(v) for v in msg.get_all("Authentication-Results", [])),
+        auth_results=tuple(head.all("Authentication-Results")),
     )
+
+
+def parse(raw: bytes) -> ParsedMessage:
+    """Parse raw RFC 5322 bytes; raise MalformedMessage if the message has no From address vanthu can answer."""
+    return _read(raw, strict=True)
+
+
+def salvage(raw: bytes) -> ParsedMessage:
+    """Read whatever can be read of a message :func:`parse` refused; never raises.
+
+    ``sender`` is "" unless the From address is reachable; ``sender_name`` then holds the From header
+    as far as it could be read. Attachments that the normal walk misses in a broken MIME structure are
+    found by looking at every leaf part on its own.
+    """
+    try:
+        return _read(raw, strict=False)
+    except _READ_ERRORS:
+        return _read(b"", strict=False)
 
 
 def nfc_lines(text: str) -> str:

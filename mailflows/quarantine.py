@@ -9,7 +9,12 @@ told to handle it on paper.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from mailflows.context import FlowContext
+from mailflows.incoming_meta import SECRECY_LEVELS, marking
+from mailflows.message import MalformedMessage, reachable_address
+from mailflows.outcomes import SECRET as SECRET_OUTCOME
 from mailflows.people import clerks_of, unit_by_code
 from mailflows.replies import enqueue
 from models.incoming import new_quarantine_item
@@ -29,7 +34,11 @@ def quarantine(
     folder: str,
     marking: str = "",
 ) -> QuarantineItem:
-    """Record a quarantine item and queue one notice per clerk of the mailbox's unit."""
+    """Record a quarantine item and queue one notice per clerk of the mailbox's unit.
+
+    The notice tells the clerk what ``Trả lại`` will do: return the mail to ``sender``, or — when no
+    reachable address can be read from it — close the item without a reply.
+    """
     session = ctx.uow.session
     now = ctx.now()
     unit = unit_by_code(session, ctx.mailbox.unit_code)
@@ -65,5 +74,39 @@ def quarantine(
             sha256=ctx.sha256,
             secret=secret,
             marking=marking,
+            can_return=reachable_address(parseaddr(sender)[1].lower()),
         )
     return item
+
+
+def quarantine_malformed(ctx: FlowContext, exc: MalformedMessage, *, folder: str) -> str:
+    """Set aside a message the parser refused, telling the clerk what could be read; return the outcome.
+
+    The notice shows the sender and subject as far as they could be read and the reason in Vietnamese.
+    A subject with a secrecy marking (``MẬT``, ``Tối mật`` …) makes it a secret item like any other:
+    only the fact is recorded, and the outcome (``quarantined.secret``) tells the caller to delete the
+    raw copy. Otherwise the outcome is ``quarantined.malformed`` and the clerk can decide the item.
+    """
+    level = marking(exc.subject, SECRECY_LEVELS, capitals_only=False)
+    if level:
+        quarantine(
+            ctx,
+            sender=exc.sender[:255],
+            subject="",
+            message_id="",
+            reason_code=SECRET,
+            reason=f"Dấu hiệu tài liệu {level}",
+            folder=folder,
+            marking=level,
+        )
+        return SECRET_OUTCOME
+    quarantine(
+        ctx,
+        sender=exc.sender[:255],
+        subject=exc.subject,
+        message_id="",
+        reason_code="malformed",
+        reason=f"Thư không đọc được: {exc.reason}.",
+        folder=folder,
+    )
+    return "quarantined.malformed"

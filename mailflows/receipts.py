@@ -80,7 +80,15 @@ def send_refused(
 
 
 def send_status(ctx: FlowContext, to: str, unit: Unit, doc: Document, code: str) -> None:
-    """A status update (04 phân công, 05 đang xử lý, 06 hoàn thành) to the sender of an incoming document."""
+    """A status update (04 phân công, 05 đang xử lý, 06 hoàn thành) to the sender of an incoming document.
+
+    Nothing is sent for a document that came from an automatic sender (unless the intake policy's
+    ``receipts_to_machines`` says so) or that someone in the directory forwarded: its original sender did
+    not write to us.
+    """
+    sources = doc.field_sources or {}
+    if sources.get("forwarded_by") or (sources.get("machine_sender") and not ctx.settings.intake.receipts_to_machines):
+        return
     description = DESCRIPTIONS[code]
     enqueue(
         ctx,

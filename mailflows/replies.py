@@ -2,13 +2,17 @@
 
 Every message gets a stable Message-ID stored with it (a resend after a crash is the same email),
 ``In-Reply-To`` the triggering message, and ``References`` starting with a per-document pseudo-ID so
-that mail programs group one document's mail. A per-address cap stops runaway replies: past it, the
-row is kept as ``suppressed`` and audited, never sent.
+that mail programs group one document's mail. A per-address cap stops runaway replies — loops with
+machines at outside addresses: past it, the row is kept as ``suppressed``, audited, logged at WARNING and
+listed in the next daily digest ("thư bị giữ lại"), never sent. Mail to people in the directory about a
+document or a quarantined message (clerk copies, quarantine and assignment notices, leaders' notices,
+confirmations) is never held back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from typing import Any
 
@@ -17,7 +21,9 @@ from sqlalchemy import func, select
 from mailflows.context import FlowContext
 from mailflows.message import ParsedMessage
 from models import audit
-from models.tables import Document, OutboxMessage
+from models.tables import Document, OutboxMessage, Person
+
+log = logging.getLogger(__name__)
 
 
 def document_thread_id(tag: str, domain: str) -> str:
@@ -86,7 +92,14 @@ def enqueue(
         last_error="",
         created_at=now,
     )
-    if _over_cap(ctx, to.lower(), now):
+    if not _exempt(ctx, to.lower(), tag=tag, auto_submitted=auto_submitted) and _over_cap(ctx, to.lower(), now):
+        log.warning(
+            "outbox: held back %s mail to %s (over %d an hour): %s",
+            kind,
+            to.lower(),
+            ctx.settings.reply_cap_per_hour,
+            rendered.subject[:200],
+        )
         row.state = "suppressed"
         row.last_error = f"more than {ctx.settings.reply_cap_per_hour} messages to this address in one hour"
         audit.append(
@@ -102,6 +115,17 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+def _exempt(ctx: FlowContext, to: str, *, tag: str | None, auto_submitted: str) -> bool:
+    """True for mail the cap never holds back: to an active person in the directory, about a document or
+    a quarantined message (it carries a tag), or a notice vanthu generates itself (``auto-generated``)."""
+    if not tag and auto_submitted != "auto-generated":
+        return False
+    person = ctx.uow.session.execute(
+        select(Person.id).where(Person.email == to, Person.active.is_(True))
+    ).scalar_one_or_none()
+    return person is not None
 
 
 def _over_cap(ctx: FlowContext, to: str, now: dt.datetime) -> bool:

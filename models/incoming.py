@@ -2,8 +2,9 @@
 
 Nghị định 30/2020 Điều 22: an incoming document gets the next number of the unit's incoming register —
 one counter per year, shared by paper and electronic documents — on the day it arrives. A document
-already registered (same file, or same number, symbol and issuer in the register year) is not
-registered twice.
+already registered (the same file, or the same number, symbol, date and issuer read with confidence in
+the register year) is not registered twice. A registered document can be cancelled (hủy số đến): it
+stays in the register, marked, and leaves all open work.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from models.tables import (
     Assignment,
     Document,
     DocumentFile,
+    ExtensionRequest,
     Person,
     QuarantineItem,
     Register,
@@ -95,36 +97,88 @@ def incoming_register(session: Session, unit: Unit) -> Register | None:
     return None
 
 
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """An already registered document the new one may repeat.
+
+    ``certain``: the same file, or the same number and symbol, date and issuer, each read from the header
+    block of both documents' PDFs. Otherwise the match is doubtful (the numbers agree but a field was not
+    read from a header, or is missing): the new document is registered and the clerk is told.
+    """
+
+    document: Document
+    certain: bool
+
+
+# The field sources that count as "read from the document's header block with confidence".
+CONFIDENT_SOURCES = ("pdf", "clerk")
+
+
+def _confident(sources: dict[str, Any], *names: str) -> bool:
+    return all(sources.get(n) in CONFIDENT_SOURCES for n in names)
+
+
 def find_duplicate(
-    session: Session, register: Register, *, sha256s: list[str], orig_number: str, issuer: str, year: int
-) -> Document | None:
-    """An already registered document with one of these files, or the same number+symbol+issuer this year."""
+    session: Session,
+    register: Register,
+    *,
+    sha256s: list[str],
+    orig_number: str,
+    issuer: str,
+    year: int,
+    orig_date: dt.date | None = None,
+    sources: dict[str, str] | None = None,
+) -> DuplicateMatch | None:
+    """An already registered, not cancelled document this one repeats, or may repeat (see DuplicateMatch).
+
+    Two documents with the same number but a different issuer or date (each known on both sides) are
+    distinct: numbers are only unique per issuer and year. ``sources`` are the new document's field
+    sources; without them nothing but the same file is certain.
+    """
+    live = Document.status != "cancelled"
     if sha256s:
         doc = session.execute(
             select(Document)
             .join(DocumentFile, DocumentFile.document_id == Document.id)
-            .where(Document.register_id == register.id, DocumentFile.sha256.in_(sha256s))
+            .where(Document.register_id == register.id, live, DocumentFile.sha256.in_(sha256s))
             .order_by(Document.id)
             .limit(1)
         ).scalar_one_or_none()
         if doc is not None:
-            return doc
-    if orig_number:
-        # Compared folded in Python: SQLite's lower() does not know Đ, and numbers are typed both ways.
-        prefix = orig_number.split("/", 1)[0]
-        candidates = session.execute(
-            select(Document).where(
-                Document.register_id == register.id,
-                Document.register_year == year,
-                Document.orig_number.like(f"{prefix}/%"),
-            )
-        ).scalars()
-        number, wanted = fold(orig_number).replace(" ", ""), fold(issuer)
-        for doc in candidates:
-            same_number = fold(doc.orig_number).replace(" ", "") == number
-            if same_number and (not wanted or not doc.issuer or fold(doc.issuer) == wanted):
-                return doc
-    return None
+            return DuplicateMatch(doc, certain=True)
+    if not orig_number:
+        return None
+    # Compared folded in Python: SQLite's lower() does not know Đ, and numbers are typed both ways.
+    prefix = orig_number.split("/", 1)[0]
+    candidates = session.execute(
+        select(Document)
+        .where(
+            Document.register_id == register.id,
+            Document.register_year == year,
+            live,
+            Document.orig_number.like(f"{prefix}/%"),
+        )
+        .order_by(Document.id)
+    ).scalars()
+    number, wanted = fold(orig_number).replace(" ", ""), fold(issuer)
+    mine = sources or {}
+    doubtful: Document | None = None
+    for doc in candidates:
+        if fold(doc.orig_number).replace(" ", "") != number:
+            continue
+        theirs = doc.field_sources or {}
+        other = fold(doc.issuer)
+        # A difference counts only between fields both read with confidence: an issuer guessed from the
+        # sender's address, or a date from a mail header, may be wrong.
+        issuer_known = bool(wanted and other) and _confident(mine, "issuer") and _confident(theirs, "issuer")
+        date_known = orig_date is not None and doc.orig_date is not None
+        date_known = date_known and _confident(mine, "date") and _confident(theirs, "date")
+        if (issuer_known and other != wanted) or (date_known and orig_date != doc.orig_date):
+            continue
+        if issuer_known and date_known and _confident(mine, "number") and _confident(theirs, "number"):
+            return DuplicateMatch(doc, certain=True)
+        doubtful = doubtful or doc
+    return DuplicateMatch(doubtful, certain=False) if doubtful is not None else None
 
 
 def register_incoming(
@@ -201,6 +255,76 @@ def register_incoming(
         details=details,
     )
     return doc
+
+
+def find_arrival(session: Session, register: Register, year: int, number: int, suffix: str = "") -> Document | None:
+    """The incoming document with số đến ``number`` (``suffix``) of ``register`` in register year ``year``."""
+    return session.execute(
+        select(Document).where(
+            Document.register_id == register.id,
+            Document.register_year == year,
+            Document.number == number,
+            Document.suffix == suffix,
+        )
+    ).scalar_one_or_none()
+
+
+class IncomingError(Exception):
+    """The step cannot be taken on this incoming document; ``str(exc)`` is the reason, in Vietnamese."""
+
+
+def cancel_incoming(
+    session: Session, doc: Document, *, by: Person, reason: str, at: dt.datetime, tz: ZoneInfo
+) -> list[Assignment]:
+    """Cancel a registered incoming document (hủy số đến); return the assignments it closed.
+
+    The entry stays in the register, marked cancelled with who, when and why; its số đến is never given
+    again. Every open assignment (main, copy, decide) is closed with status ``cancelled`` and pending
+    extension requests are withdrawn, so the document leaves every report of open work. Audited.
+    """
+    if doc.direction != "in":
+        raise IncomingError(f"{doc.number_str} không phải văn bản đến; số văn bản đi hủy bằng «Hủy số».")
+    if doc.status == "cancelled":
+        raise IncomingError(f"Văn bản đến số {doc.number_str} đã được hủy trước đó.")
+    if not reason.strip():
+        raise IncomingError("Cần ghi lý do hủy (dòng «Lý do: …»).")
+    closed = list(
+        session.execute(
+            select(Assignment)
+            .where(Assignment.document_id == doc.id, Assignment.status == "open")
+            .order_by(Assignment.id)
+        ).scalars()
+    )
+    for a in closed:
+        a.status, a.done_at, a.done_by = "cancelled", at, by.email
+    if closed:
+        for ext in session.execute(
+            select(ExtensionRequest).where(
+                ExtensionRequest.assignment_id.in_([a.id for a in closed]), ExtensionRequest.state == "pending"
+            )
+        ).scalars():
+            ext.state, ext.decided_at, ext.decided_by = "withdrawn", at, by.email
+    previous = doc.status
+    doc.status = "cancelled"
+    doc.cancelled_at = at
+    doc.cancelled_by_id = by.id
+    doc.cancel_reason = reason.strip()
+    audit.document_event(
+        session,
+        doc,
+        at=at,
+        tz=tz,
+        actor=by.email,
+        action="incoming.cancel",
+        details={
+            "arrival_number": doc.number_str,
+            "year": doc.register_year,
+            "previous_status": previous,
+            "reason": doc.cancel_reason,
+            "assignments_closed": [a.id for a in closed],
+        },
+    )
+    return closed
 
 
 def add_assignment(

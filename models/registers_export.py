@@ -428,6 +428,14 @@ def _recipient(doc: Document, mains: dict[int, Assignment], decides: dict[int, l
     return pending[-1] if pending else None
 
 
+def _cancelled_note(doc: Document, tz: dt.tzinfo) -> str:
+    """``Đã hủy ngày 21/11/2026: <lý do>`` (local date in ``tz``) for a cancelled incoming document, else ""."""
+    if doc.status != "cancelled":
+        return ""
+    when = f" ngày {_local_date(doc.cancelled_at, tz)}" if doc.cancelled_at else ""
+    return f"Đã hủy{when}: {nfc(doc.cancel_reason)}" if doc.cancel_reason else f"Đã hủy{when}"
+
+
 def _incoming_rows(session: Session, docs: list[Document], tz: dt.tzinfo, names: _Names) -> list[tuple[str, ...]]:
     mains = main_assignments(session, docs)
     decides = _assignments(session, docs, "decide")
@@ -438,6 +446,7 @@ def _incoming_rows(session: Session, docs: list[Document], tz: dt.tzinfo, names:
             doc.urgency,
             "Bản giấy" if doc.paper else "",
             f"Vụ án {doc.case_ref}" if doc.case_ref else "",
+            _cancelled_note(doc, tz),
         )
         out.append(
             (
@@ -501,6 +510,8 @@ def _progress(
     doc: Document, main: Assignment | None, decide: Assignment | None, returned: Assignment | None, now: dt.datetime
 ) -> str:
     tz = now.tzinfo or dt.UTC
+    if doc.status == "cancelled":
+        return _cancelled_note(doc, tz)
     if main is None:
         if returned is not None:
             return f"Bị trả lại ngày {_local_date(returned.done_at, tz)}, chờ phân công lại"

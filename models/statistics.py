@@ -4,7 +4,8 @@ were handled — per unit, per assignee and per year, the figures a procuracy's 
 Pure domain: SQLAlchemy queries over the caller's session, nothing else. What is counted:
 
 * **Incoming** documents (``direction = "in"``) by their arrival date (``doc_date``, the local date they
-  were registered), split into paper (a clerk's ``Giấy:`` scan) and electronic.
+  were registered), split into paper (a clerk's ``Giấy:`` scan) and electronic; a cancelled one (hủy số
+  đến) is not counted.
 * **Outgoing** numbers (``direction = "out"``) by the date the number was given (``doc_date``): given and
   still valid (status ``reserved`` or ``issued``), cancelled, and signed. An outgoing document counts as
   digitally signed once it is ``issued`` — issuing outgoing documents by mail is not built yet, so that
@@ -306,6 +307,8 @@ class _DocCounts:
     signed: int = 0
 
     def add(self, direction: str, paper: bool, status: str, n: int) -> None:
+        if direction == "in" and status == "cancelled":
+            return  # taken out of the incoming register (hủy số đến): junk or registered by mistake
         if direction == "in":
             if paper:
                 self.incoming_paper += n
@@ -412,6 +415,7 @@ def _handling(session: Session, ids: list[int], period: Period, now: dt.datetime
             select(Document.id, Document.unit_id, Document.received_at, Document.done_at, Document.status).where(
                 Document.unit_id.in_(ids),
                 Document.direction == "in",
+                Document.status != "cancelled",
                 Document.doc_date >= period.start,
                 Document.doc_date <= period.end,
             )

@@ -283,7 +283,7 @@ class QuarantineItem(Base):
     message_id: Mapped[str] = mapped_column(String(998), default="")
     reason_code: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(16))  # pending | registered | returned | paper
+    state: Mapped[str] = mapped_column(String(16))  # pending | registered | returned | closed | paper
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_by: Mapped[str] = mapped_column(String(255), default="")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2ekit import Deployment, WorkerProcess, deploy
 from tests.harness.mailstack import MailStack
-from tests.support import OFFICER, OFFICER2, request, vn_time
+from tests.support import CLERK, OFFICER, OFFICER2, request, vn_time
 
 pytestmark = pytest.mark.mail
 
@@ -73,15 +73,17 @@ def test_number_requests_by_email_end_to_end(deployment: Deployment, mailstack: 
         assert "Đã hủy số 01/BC-VKSQN" in str(cancelled["Subject"])
         assert "Báo cáo gộp vào kế hoạch năm sau" in _text(cancelled)
 
+        # A stranger gives no commands and gets no automatic answer: the mail waits for the clerk.
         unknown = request(stranger, "Lấy số: Đơn đề nghị", to=deployment.office)
         mailstack.send(unknown)
-        [refusal] = mailstack.wait_for_messages(stranger, 1, timeout=30)
-        assert refusal["In-Reply-To"] == unknown["Message-ID"]
-        assert "không có trong danh bạ" in _text(refusal)
+        [notice] = mailstack.wait_for_messages(deployment.addr(CLERK), 1, timeout=30)
+        assert "Thư cần văn thư xử lý" in str(notice["Subject"]) and stranger in _text(notice)
+        assert mailstack.messages(stranger) == []
 
         assert worker.terminate() == 0
-    # Every request left the inbox for the processed folder, untouched; nothing was lost.
+    # Every request left the inbox for the processed or quarantine folder, untouched; nothing was lost.
     assert mailstack.folder_uids(deployment.office, "INBOX") == []
-    assert len(mailstack.folder_uids(deployment.office, "Processed")) == 4
+    assert len(mailstack.folder_uids(deployment.office, "Processed")) == 3
+    assert len(mailstack.folder_uids(deployment.office, "Quarantine")) == 1
     log = worker.log_text()
-    assert "number.given" in log and "refused.unknown-sender" in log and "vanthu stopped" in log
+    assert "number.given" in log and "quarantined.no-pdf" in log and "vanthu stopped" in log

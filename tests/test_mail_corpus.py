@@ -146,7 +146,7 @@ def _ledger_outcome(row: MailLedger) -> str:
 def test_real_world_corpus_on_the_real_stack(tmp_path: Path, db_url: str, mailstack: MailStack) -> None:
     started = time.monotonic()
     rows = load_table()
-    deployment = deploy(tmp_path, db_url, mailstack, extra="[reports]\nenabled = false\n")
+    deployment = deploy(tmp_path, db_url, mailstack)  # reports off: deploy() switches them off
     raws = [_personalise((CORPUS / r.file).read_bytes(), deployment) for r in rows]
     uids = _append_all(mailstack, deployment.office, raws)
     sha_by_uid = _stored_sha256(mailstack, deployment.office, uids)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from models.db import make_engine
 from models.migrate import upgrade
@@ -21,3 +24,31 @@ def test_migrations_match_the_models(db_url: str) -> None:
         engine.dispose()
     # Server defaults used to add NOT NULL columns to existing rows are not part of the ORM's view.
     assert [d for d in diff if d[0] != "modify_default"] == []
+
+
+def test_workers_starting_together_migrate_a_fresh_database_once(db_url: str) -> None:
+    """Four workers starting at the same moment on an empty database all come up; the schema is built once."""
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            barrier.wait(30)
+            upgrade(db_url)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads), "a migration hung"
+    assert errors == []
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    finally:
+        engine.dispose()
+    assert len(versions) == 1

@@ -96,13 +96,13 @@ def test_secret_document_takes_the_secret_register_and_no_title_is_kept(app: App
     assert "chuyên đề" not in replies_to(app, msg["Message-ID"])[0].body_text
 
 
-def test_unknown_sender_is_refused_politely_and_auto_replies_are_silent(app: App) -> None:
+def test_a_strangers_command_is_not_obeyed_nor_answered_and_auto_replies_are_silent(app: App) -> None:
     stranger = request("nguoidan@gmail.com", "Lấy số: Đơn đề nghị")
     robot = request(OFFICER, "Lấy số: x", headers={"Auto-Submitted": "auto-replied"})
     results = send(app, stranger, robot)
-    assert [r.outcome for r in results] == ["refused.unknown-sender", "ignored.machine-generated"]
-    assert "không có trong danh bạ" in _one_reply(app, stranger["Message-ID"])
-    assert replies_to(app, robot["Message-ID"]) == []
+    assert [r.outcome for r in results] == ["quarantined.no-pdf", "ignored.machine-generated"]
+    assert replies_to(app, stranger["Message-ID"]) == [] and replies_to(app, robot["Message-ID"]) == []
+    assert [r.to_addr for r in outbox(app)] == [CLERK]  # the clerk's quarantine notice, nothing to the stranger
     assert documents(app) == []
 
 
@@ -207,12 +207,13 @@ def test_every_message_and_allocation_is_audited_and_the_chain_holds(app: App) -
         "config.sync",
         "number.allocate",
         "mail.processed",
+        "mail.quarantined",  # a stranger's mail without a document is set aside for the clerk
         "mail.processed",
         "number.cancel",
         "mail.processed",
     ]
     assert count == len(actions)
-    assert all(r.state == "done" for r in ledger(app))
+    assert [r.state for r in ledger(app)] == ["done", "quarantined", "done"]
     assert len(outbox(app)) == 3
 
 

@@ -135,6 +135,7 @@ def build_app(config: Config, *, clock: Clock | None = None) -> App:
                 unsigned=config.intake.unsigned,
                 invalid=config.intake.invalid,
                 notify_sender_status=config.intake.notify_sender_status,
+                receipts_to_machines=config.intake.receipts_to_machines,
             ),
             rules=load_rules(config),
             calendar=calendar,

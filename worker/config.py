@@ -157,6 +157,9 @@ class IntakeConfig(_Strict):
     unsigned: IntakeAction = "register"
     invalid: IntakeAction = "return"
     notify_sender_status: bool = True
+    # Automatic senders (no-reply@, Auto-Submitted, List-Id, Precedence: list …) still have their documents
+    # registered; true also sends them the receipt and status updates, which by default they do not get.
+    receipts_to_machines: bool = False
     max_attachment_mb: float = Field(default=25.0, gt=0)
     max_message_mb: float = Field(default=40.0, gt=0)  # larger messages are not even downloaded
     organ_id: str = ""  # the unit's edXML agency code (QĐ 20/2020/QĐ-TTg), e.g. "000.00.00.G22"

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from mailflows import dispatch
 from mailflows.message import MalformedMessage, parse
 from mailflows.outcomes import goes_to_quarantine, must_forget
-from mailflows.quarantine import quarantine
+from mailflows.quarantine import quarantine, quarantine_malformed
 from models import ledger
 from models.ledger import Claim, MessageKey
 from models.tables import MailLedger
@@ -150,19 +150,16 @@ class Processor:
             try:
                 msg = parse(raw)
             except MalformedMessage as exc:
-                row.state, row.outcome, row.finished_at = "quarantined", "malformed", now
-                row.last_error = str(exc)
-                quarantine(
-                    ctx,
-                    sender="",
-                    subject="",
-                    message_id="",
-                    reason_code="malformed",
-                    reason=f"Thư không đọc được ({exc}).",
-                    folder=mb.quarantine,
-                )
+                outcome = quarantine_malformed(ctx, exc, folder=mb.quarantine)
+                forget = must_forget(outcome)
+                row.state, row.finished_at = "quarantined", now
+                row.outcome = outcome if forget else "malformed"
+                row.last_error = "" if forget else str(exc)
+                row.sender, row.subject = exc.sender[:255], "" if forget else exc.subject
                 uow.commit()
-                return "quarantined.malformed", mb.quarantine
+                if forget:
+                    app.rawstore.delete(sha)
+                return outcome, mb.quarantine
             row.message_id = msg.message_id[:998]
             row.sender = msg.sender[:255]
             row.subject = msg.subject
@@ -235,8 +232,8 @@ class Processor:
             try:
                 msg = parse(raw)
                 sender, subject = msg.sender, msg.subject
-            except MalformedMessage:
-                sender, subject = "", ""
+            except MalformedMessage as malformed:
+                sender, subject = malformed.sender[:255], malformed.subject
             ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha)
             quarantine(
                 ctx,

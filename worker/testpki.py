@@ -471,6 +471,29 @@ def _document(doc: DocText) -> bytes:
     return buf.getvalue()
 
 
+def text_page(lines: tuple[str, ...], title: str = "") -> bytes:
+    """An unsigned one-page PDF with ``lines`` one below the other (a petition, a letter without a header
+    block …), deterministic bytes; a line starting ``# `` is drawn bold and centred."""
+    _register_fonts()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    if title:
+        c.setTitle(title)
+    width, height = A4
+    y = height - 60
+    for line in lines:
+        if line.startswith("# "):
+            c.setFont("DejaVuSerif-Bold", 13)
+            c.drawCentredString(width / 2, y, line[2:])
+        else:
+            c.setFont("DejaVuSerif", 12)
+            c.drawString(70, y, line)
+        y -= 18
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 # --- signing -----------------------------------------------------------------------------------------------
 
 
