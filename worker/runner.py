@@ -33,6 +33,7 @@ from worker.config import Config
 from worker.lease_keeper import holder_id
 from worker.outbox_sender import deliver_due, run_sender
 from worker.resilience import Backoff, Fault, OutageLog, classify
+from worker.transports import TransportError
 from worker.watcher import drain_once, watch
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,10 @@ async def run_once(app: App) -> int:
     handled = 0
     for mb in app.config.mailboxes:
         handled += await asyncio.to_thread(drain_once, app, mb)
-    await deliver_due(app, app.transport())
+    try:
+        await deliver_due(app, app.transport())
+    except TransportError as exc:
+        log.warning("outbox not delivered, the mail stays queued for the next run: %s", exc)
     return handled
 
 
