@@ -391,3 +391,15 @@ class ReportRun(Base):
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     worker: Mapped[str] = mapped_column(String(128), default="")
+
+
+class MailboxLease(Base):
+    """Which worker watches a mailbox, until when: one holder at a time (see ``models.mailbox_leases``)."""
+
+    __tablename__ = "mailbox_leases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(255), unique=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

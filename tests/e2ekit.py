@@ -89,7 +89,8 @@ class WorkerProcess:
         self.args = args
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_timeout: float = 60.0) -> WorkerProcess:
+    def start(self, ready_timeout: float = 60.0, *, wait_ready: bool = True) -> WorkerProcess:
+        """Launch the worker; unless ``wait_ready`` is false (or ``--once``), wait until it watches the inbox."""
         env = {**os.environ, "VANTHU_TEST_IMAP_PASSWORD": "secret", "PYTHONUNBUFFERED": "1"}
         log = self.deployment.log.open("ab")
         offset = self.deployment.log.stat().st_size if self.deployment.log.exists() else 0
@@ -101,7 +102,7 @@ class WorkerProcess:
             start_new_session=True,
         )
         log.close()
-        if "--once" not in self.args:
+        if wait_ready and "--once" not in self.args:
             self._wait_ready(offset, ready_timeout)
         return self
 

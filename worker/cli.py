@@ -62,10 +62,13 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vanthu.worker.runner import run_forever, run_once
+    from worker.runner import retry_while_database_down, run_forever, run_once
 
     cfg = _load(args.config)
-    prepare_database(cfg)
+    if args.once:
+        prepare_database(cfg)
+    elif not retry_while_database_down(lambda: prepare_database(cfg), "start-up"):
+        return 0  # asked to stop while waiting for the database
     app = build_app(cfg)
     try:
         if args.once:

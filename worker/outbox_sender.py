@@ -5,6 +5,11 @@ is sent, so several workers never send the same row at the same time (PostgreSQL
 LOCKED``). If a worker dies between sending and recording, the lease runs out and the row is sent
 again — the same email with the same Message-ID, which mail programs show once. Failures are
 retried with a doubling delay; permanent SMTP errors and the last try mark the row ``failed``.
+
+A server that cannot be reached at all (connection refused or dropped, 421) is not the message's fault:
+the row is given back uncounted and the pass stops; :func:`run_sender` waits with a capped backoff and
+tries again, logging the outage once. A row sent while the database went away is remembered in memory
+and recorded as sent as soon as the database answers again, before anything else is sent.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import asyncio
 import datetime as dt
 import logging
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
-from vanthu.models import audit
-from vanthu.models.tables import OutboxMessage
-from vanthu.worker.app import App
-from vanthu.worker.mime import build
-from vanthu.worker.transports import Transport, TransportError
+from models import audit
+from models.tables import OutboxMessage
+from worker.app import App
+from worker.mime import build
+from worker.resilience import Backoff, Fault, OutageLog
+from worker.transports import Transport, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -86,26 +92,57 @@ def mark_failed(app: App, row_id: int, error: TransportError) -> None:
         uow.commit()
 
 
-async def deliver_due(app: App, transport: Transport, *, batch: int = 1) -> int:
+def give_back(app: App, row_ids: list[int]) -> None:
+    """Return leased rows that were never tried to ``pending``, due now, with their attempt uncounted."""
+    if not row_ids:
+        return
+    with app.uow() as uow:
+        uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids), OutboxMessage.state == "sending")
+            .values(state="pending", attempts=OutboxMessage.attempts - 1, next_attempt_at=app.clock.now())
+            .execution_options(synchronize_session=False)
+        )
+        uow.commit()
+
+
+async def deliver_due(app: App, transport: Transport, *, batch: int = 1, unrecorded: list[int] | None = None) -> int:
     """Send everything due now; return how many messages were sent.
 
     Rows are leased one at a time by default, just before each is sent: a worker that dies leaves at most
     one row leased (and counted as an attempt) that it never tried.
+
+    Raises :class:`TransportError` (``unavailable``) when the SMTP server cannot be reached: the row in hand
+    is given back uncounted. Raises the database's error when the database fails. ``unrecorded``, kept by
+    the caller between passes, holds ids of rows sent but not yet recorded as sent: they are recorded first,
+    and a row sent while the database fails is added to it.
     """
     sent = 0
     loop_id = app.config.service.mail_domain
+    while unrecorded:
+        await asyncio.to_thread(mark_sent, app, unrecorded[0])
+        unrecorded.pop(0)
     while True:
         rows = await asyncio.to_thread(lease_due, app, batch)
         if not rows:
             return sent
-        for row in rows:
+        for i, row in enumerate(rows):
             try:
                 await transport.send(build(row, loop_id, app.files))
             except TransportError as exc:
+                if exc.unavailable:
+                    await asyncio.to_thread(give_back, app, [r.id for r in rows[i:]])
+                    raise
                 log.warning("outbox %s to %s failed: %s", row.message_id, row.to_addr, exc)
                 await asyncio.to_thread(mark_failed, app, row.id, exc)
                 continue
-            await asyncio.to_thread(mark_sent, app, row.id)
+            try:
+                await asyncio.to_thread(mark_sent, app, row.id)
+            except Exception:
+                if unrecorded is not None:
+                    unrecorded.append(row.id)
+                await asyncio.to_thread(give_back, app, [r.id for r in rows[i + 1 :]])
+                raise
             log.info("sent %s to %s: %s", row.message_id, row.to_addr, row.subject)
             sent += 1
 
@@ -118,19 +155,36 @@ def next_due(app: App) -> dt.datetime | None:
         ).scalar_one_or_none()
 
 
-async def run_sender(app: App, transport: Transport, stop: asyncio.Event, wake: asyncio.Event) -> None:
-    """Deliver until ``stop`` is set; wakes on ``wake`` (a flow queued mail) or when a retry is due."""
+async def run_sender(
+    app: App, transport: Transport, stop: asyncio.Event, wake: asyncio.Event, unrecorded: list[int] | None = None
+) -> None:
+    """Deliver until ``stop`` is set; wakes on ``wake`` (a flow queued mail) or when a retry is due.
+
+    Never raises: a failing pass (SMTP server or database down, anything else) is logged once per outage
+    and tried again after a capped backoff, during which ``wake`` is ignored. ``unrecorded`` (see
+    :func:`deliver_due`) lets the caller's final pass record what this loop could not.
+    """
+    outage = OutageLog(log, "outbox")
+    backoff = Backoff()
+    unrecorded = [] if unrecorded is None else unrecorded
     while not stop.is_set():
         wake.clear()
+        events = [stop, wake]
         try:
-            await deliver_due(app, transport)
-        except Exception:
-            log.exception("outbox delivery pass failed; trying again shortly")
-        due = await asyncio.to_thread(next_due, app)
-        delay = 30.0
-        if due is not None:
-            delay = max(0.05, min(delay, (due - app.clock.now()).total_seconds()))
-        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            await deliver_due(app, transport, unrecorded=unrecorded)
+            due = await asyncio.to_thread(next_due, app)
+        except Exception as exc:  # noqa: BLE001 - the sender must outlive every fault
+            fault = outage.failed(exc, "delivery pass")
+            delay = backoff.next_delay()
+            # Mail queued by a watcher proves the database is back; a dead SMTP server is only waited for.
+            events = [stop, wake] if fault is Fault.DATABASE else [stop]
+        else:
+            outage.recovered()
+            backoff.reset()
+            delay = 30.0
+            if due is not None:
+                delay = max(0.05, min(delay, (due - app.clock.now()).total_seconds()))
+        waiters = [asyncio.ensure_future(e.wait()) for e in events]
         try:
             await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -9,7 +9,11 @@ The order is what makes mail neither lost nor processed twice:
    a crash before the move leaves a ``done`` row, and the next pass only moves the message;
 4. a flow that raises is rolled back; the failure is counted in its own transaction and the
    message is tried again later with a growing delay; after the last try it is quarantined and the
-   clerk is told.
+   clerk is told. A failure of the database or of the data directory is not the message's fault: it is
+   not counted, and the error goes up to the watcher, which waits for the server or disk to return.
+
+A drain searches the inbox again after the messages it found, until a search finds nothing new: mail
+delivered while a drain runs is processed in the same drain, not after the next IDLE notification.
 """
 
 from __future__ import annotations
@@ -22,17 +26,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from vanthu.mailflows import dispatch
-from vanthu.mailflows.message import MalformedMessage, parse
-from vanthu.mailflows.outcomes import goes_to_quarantine, must_forget
-from vanthu.mailflows.quarantine import quarantine, quarantine_malformed
-from vanthu.models import ledger
-from vanthu.models.ledger import Claim, MessageKey
-from vanthu.models.tables import MailLedger
-from vanthu.worker.app import App
-from vanthu.worker.config import MailboxConfig
-from vanthu.worker.pdf_inspect import PdfInspector
-from vanthu.worker.sources import MailSource
+from mailflows import dispatch
+from mailflows.message import MalformedMessage, parse
+from mailflows.outcomes import goes_to_quarantine, must_forget
+from mailflows.quarantine import quarantine, quarantine_malformed
+from models import ledger
+from models.ledger import Claim, MessageKey
+from models.tables import MailLedger
+from worker.app import App
+from worker.config import MailboxConfig
+from worker.pdf_inspect import PdfInspector
+from worker.resilience import StopFlag, is_infrastructure_fault
+from worker.sources import MailSource
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +52,10 @@ class Result:
 class Processor:
     """Processes the messages of one mailbox; safe to run in several processes against one database."""
 
-    def __init__(self, app: App, mailbox: MailboxConfig, stop: threading.Event | None = None) -> None:
+    def __init__(self, app: App, mailbox: MailboxConfig, stop: StopFlag | None = None) -> None:
         self.app = app
         self.mailbox = mailbox
-        self.stop = stop or threading.Event()
+        self.stop: StopFlag = stop or threading.Event()
         self._pdf: PdfInspector | None = None
 
     @property
@@ -66,14 +71,25 @@ class Processor:
             self._pdf = None
 
     def drain(self, source: MailSource) -> list[Result]:
-        """Process every message waiting in the inbox (until asked to stop); return what happened."""
+        """Process every message waiting in the inbox (until asked to stop); return what happened.
+
+        When this returns without a stop, a search made after the last message was handled found no
+        message this drain has not tried: whatever arrived during the drain has been processed too (or,
+        if it is not due for another try, left for later).
+        """
         results = []
-        for uid in source.uids():
-            if self.stop.is_set():
+        tried: set[int] = set()
+        while not self.stop.is_set():
+            fresh = [uid for uid in source.uids() if uid not in tried]
+            if not fresh:
                 break
-            result = self.process(source, uid)
-            if result is not None:
-                results.append(result)
+            for uid in fresh:
+                if self.stop.is_set():
+                    break
+                tried.add(uid)
+                result = self.process(source, uid)
+                if result is not None:
+                    results.append(result)
         return results
 
     def next_retry_due(self) -> dt.datetime | None:
@@ -99,7 +115,9 @@ class Processor:
         key = MessageKey(self.mailbox.name, source.uidvalidity(), uid)
         try:
             outcome, folder = self._decide(key, raw, sha)
-        except Exception as exc:  # noqa: BLE001 - any failure of one message must not stop the worker
+        except Exception as exc:  # any failure of one message must not stop the worker
+            if is_infrastructure_fault(exc):
+                raise  # the database or the disk, not the message: the watcher waits for it to return
             log.warning("message %s uid=%s failed: %s", self.mailbox.name, uid, exc)
             outcome, folder = self._record_failure(key, raw, sha, exc)
         if outcome == Claim.NOT_DUE.value:

@@ -14,11 +14,16 @@ from vanthu.worker.local_source import deliver_local
 
 
 class TransportError(Exception):
-    """Delivery failed; ``permanent`` says whether trying again can help."""
+    """Delivery failed; ``permanent`` says whether trying again can help.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    ``unavailable`` means the server itself could not be reached or is shutting down (connection refused,
+    dropped, timed out, 421): it says nothing about the message, so the try is not counted against it.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, unavailable: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.unavailable = unavailable
 
 
 class Transport(Protocol):
@@ -48,8 +53,18 @@ class SmtpTransport:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise TransportError(f"recipients refused: {exc}", permanent=True) from exc
         except aiosmtplib.SMTPResponseException as exc:
-            raise TransportError(f"SMTP {exc.code}: {exc.message}", permanent=500 <= exc.code < 600) from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise TransportError(
+                f"SMTP {exc.code}: {exc.message}", permanent=500 <= exc.code < 600, unavailable=exc.code == 421
+            ) from exc
+        except (
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPServerDisconnected,
+            aiosmtplib.SMTPTimeoutError,
+            OSError,
+            TimeoutError,
+        ) as exc:
+            raise TransportError(f"SMTP server unreachable: {exc}", unavailable=True) from exc
+        except aiosmtplib.SMTPException as exc:
             raise TransportError(f"SMTP: {exc}") from exc
 
 

@@ -183,6 +183,12 @@ class LmtpRelayHandler:
         with self._lock:
             return self._failed
 
+    def carry_over(self, delivered: int, failed: int) -> None:
+        """Start the counters from a previous handler's (after the SMTP server was restarted)."""
+        with self._lock:
+            self._delivered += delivered
+            self._failed += failed
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """aiosmtpd hook: called once per message after the client's DATA."""
         errors = await asyncio.to_thread(self._deliver, envelope)
@@ -262,7 +268,7 @@ service anvil {
     mode = 0
   }
 $chroot}
-$ipc"""
+$ipc$extra"""
 )
 
 
@@ -304,7 +310,10 @@ class MailStack:
     imap_host: str = LOOPBACK
     password: str = PASSWORD
 
-    def __init__(self) -> None:
+    def __init__(self, *, idle_notify_interval: str = "") -> None:
+        #: Dovecot's ``imap_idle_notify_interval`` ("OK Still here" keep-alives during IDLE); "" keeps
+        #: Dovecot's default (2 mins), "0" switches the keep-alives off.
+        self.idle_notify_interval = idle_notify_interval
         self.imap_port: int = 0
         self.smtp_port: int = 0
         self.lmtp_port: int = 0
@@ -348,7 +357,14 @@ class MailStack:
 
         conf_path = base / "dovecot.conf"
         conf_path.write_text(self._render_config(base), encoding="utf-8")
-        console = open(base / "dovecot.console", "wb")  # noqa: SIM115 -- handed to the child, closed below
+        self._launch_dovecot()
+        self._start_smtp()
+
+    def _launch_dovecot(self) -> None:
+        """Start Dovecot on the written config and wait for its greetings."""
+        base = Path(self.root)
+        conf_path = base / "dovecot.conf"
+        console = open(base / "dovecot.console", "ab")  # noqa: SIM115 -- handed to the child, closed below
         try:
             started = time.monotonic()
             self._proc = subprocess.Popen(
@@ -363,6 +379,7 @@ class MailStack:
         atexit.register(self._kill_dovecot)  # last resort if the interpreter exits without stop()
         self._wait_for_dovecot(started)
 
+    def _start_smtp(self) -> None:
         self._handler = LmtpRelayHandler(LOOPBACK, self.lmtp_port)
         controller = Controller(
             self._handler,
@@ -381,6 +398,43 @@ class MailStack:
                 raise PortConflictError(f"SMTP port {self.smtp_port} taken: {exc}") from exc
             raise
         self._controller = controller
+
+    # --- faults, for fault-injection tests ---
+
+    def kill_dovecot(self) -> None:
+        """SIGKILL Dovecot (every connection drops at once); mail and config stay for ``start_dovecot``."""
+        self._kill_dovecot()
+
+    def start_dovecot(self) -> None:
+        """Start Dovecot again after ``kill_dovecot``: same ports, same mail; returns once it greets."""
+        if self._proc is not None:
+            raise RuntimeError("dovecot is running")
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                self._launch_dovecot()
+                return
+            except PortConflictError:
+                # The killed processes' sockets may take a moment to be released by the kernel.
+                self._kill_dovecot()
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)  # retry with a deadline, not synchronisation
+
+    def stop_smtp(self) -> None:
+        """Stop the SMTP front end (clients get "connection refused") until ``start_smtp``."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+
+    def start_smtp(self) -> None:
+        """Start the SMTP front end again on the same port."""
+        if self._controller is not None:
+            raise RuntimeError("the SMTP server is running")
+        delivered, failed = self.delivered, self.failed
+        self._start_smtp()
+        assert self._handler is not None
+        self._handler.carry_over(delivered, failed)
 
     def _render_config(self, base: Path) -> str:
         mail_dir = base / "mail"
@@ -415,6 +469,7 @@ class MailStack:
             lmtp_port=self.lmtp_port,
             chroot=chroot,
             ipc=ipc,
+            extra=f"imap_idle_notify_interval = {self.idle_notify_interval}\n" if self.idle_notify_interval else "",
         )
 
     def _wait_for_dovecot(self, started: float) -> None:
