@@ -25,7 +25,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.tables import MailboxLease
+from vanthu.models.tables import MailboxLease
 
 HOLDER_LENGTH = 128
 

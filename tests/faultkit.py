@@ -13,10 +13,10 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, func, select
 
-from models.tables import MailLedger, OutboxMessage
 from tests.e2ekit import Deployment
 from tests.harness.mailstack import MailStack
 from tests.support import request
+from vanthu.models.tables import MailLedger, OutboxMessage
 
 GIVEN = re.compile(r"Đã cấp số (\d+)/BC-VKSQN")
 POLL = 0.1

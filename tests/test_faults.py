@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, select
 
-from models.tables import MailboxLease, MailLedger, OutboxMessage
 from tests.e2ekit import Deployment, WorkerProcess, deploy
 from tests.faultkit import (
     append,
@@ -36,6 +35,7 @@ from tests.faultkit import (
 from tests.harness.mailstack import MailStack, ensure_dovecot
 from tests.harness.pgcluster import PrivateCluster, postgres_bindir
 from tests.support import OFFICER, OFFICER2
+from vanthu.models.tables import MailboxLease, MailLedger, OutboxMessage
 
 pytestmark = [pytest.mark.slow, pytest.mark.mail]
 

@@ -8,10 +8,10 @@ import sys
 import threading
 import time
 
-from models import mailbox_leases as leases
-from models.clock import FixedClock
-from worker.app import App
-from worker.lease_keeper import LeaseKeeper, LeaseTiming, dead_local_holder, holder_id, utc_now
+from vanthu.models import mailbox_leases as leases
+from vanthu.models.clock import FixedClock
+from vanthu.worker.app import App
+from vanthu.worker.lease_keeper import LeaseKeeper, LeaseTiming, dead_local_holder, holder_id, utc_now
 
 TTL = dt.timedelta(seconds=12)
 FAST = LeaseTiming(ttl=1.0, renew_every=0.2, poll_every=0.05)

@@ -16,22 +16,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from mailflows import dispatch
-from mailflows.context import FlowContext
-from mailflows.message import ParsedMessage
 from tests.flowkit import inbox_root, ledger, outbox, send
 from tests.harness.mailstack import MailStack
 from tests.support import OFFICER, request
-from worker import outbox_sender
-from worker.app import App
-from worker.blobstore import BlobStore, StorageError
-from worker.imap_source import ImapSource, peer_closed
-from worker.local_source import deliver_local
-from worker.outbox_sender import deliver_due, run_sender
-from worker.processor import Processor
-from worker.resilience import Backoff, Fault, OutageLog, classify
-from worker.runner import guarded
-from worker.transports import TransportError
+from vanthu.mailflows import dispatch
+from vanthu.mailflows.context import FlowContext
+from vanthu.mailflows.message import ParsedMessage
+from vanthu.worker import outbox_sender
+from vanthu.worker.app import App
+from vanthu.worker.blobstore import BlobStore, StorageError
+from vanthu.worker.imap_source import ImapSource, peer_closed
+from vanthu.worker.local_source import deliver_local
+from vanthu.worker.outbox_sender import deliver_due, run_sender
+from vanthu.worker.processor import Processor
+from vanthu.worker.resilience import Backoff, Fault, OutageLog, classify
+from vanthu.worker.runner import guarded
+from vanthu.worker.transports import TransportError
 
 # --- fault kinds, outage log, backoff ---
 
@@ -92,9 +92,9 @@ def test_a_guarded_job_never_raises_and_logs_once(caplog: pytest.LogCaptureFixtu
         return 7
 
     run = guarded("housekeeping", job)
-    caplog.set_level(logging.INFO, logger="worker.runner")
+    caplog.set_level(logging.INFO, logger="vanthu.worker.runner")
     assert run(True) is None and run(True) is None and run(False) == 7
-    messages = [r.getMessage() for r in caplog.records if r.name == "worker.runner"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "vanthu.worker.runner"]
     assert len(messages) == 2 and "database unavailable" in messages[0] and "working again" in messages[1]
 
 

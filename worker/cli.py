@@ -62,7 +62,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from worker.runner import retry_while_database_down, run_forever, run_once
+    from vanthu.worker.runner import retry_while_database_down, run_forever, run_once
 
     cfg = _load(args.config)
     if args.once:

@@ -22,7 +22,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from worker.resilience import StopFlag
+from vanthu.worker.resilience import StopFlag
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from models import mailbox_leases
-from worker.app import App
-from worker.resilience import OutageLog, StopFlag, summary
+from vanthu.models import mailbox_leases
+from vanthu.worker.app import App
+from vanthu.worker.resilience import OutageLog, StopFlag, summary
 
 log = logging.getLogger(__name__)
 

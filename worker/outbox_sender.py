@@ -20,12 +20,12 @@ import logging
 
 from sqlalchemy import func, or_, select, update
 
-from models import audit
-from models.tables import OutboxMessage
-from worker.app import App
-from worker.mime import build
-from worker.resilience import Backoff, Fault, OutageLog
-from worker.transports import Transport, TransportError
+from vanthu.models import audit
+from vanthu.models.tables import OutboxMessage
+from vanthu.worker.app import App
+from vanthu.worker.mime import build
+from vanthu.worker.resilience import Backoff, Fault, OutageLog
+from vanthu.worker.transports import Transport, TransportError
 
 log = logging.getLogger(__name__)
 

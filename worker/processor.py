@@ -26,18 +26,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from mailflows import dispatch
-from mailflows.message import MalformedMessage, parse
-from mailflows.outcomes import goes_to_quarantine, must_forget
-from mailflows.quarantine import quarantine, quarantine_malformed
-from models import ledger
-from models.ledger import Claim, MessageKey
-from models.tables import MailLedger
-from worker.app import App
-from worker.config import MailboxConfig
-from worker.pdf_inspect import PdfInspector
-from worker.resilience import StopFlag, is_infrastructure_fault
-from worker.sources import MailSource
+from vanthu.mailflows import dispatch
+from vanthu.mailflows.message import MalformedMessage, parse
+from vanthu.mailflows.outcomes import goes_to_quarantine, must_forget
+from vanthu.mailflows.quarantine import quarantine, quarantine_malformed
+from vanthu.models import ledger
+from vanthu.models.ledger import Claim, MessageKey
+from vanthu.models.tables import MailLedger
+from vanthu.worker.app import App
+from vanthu.worker.config import MailboxConfig
+from vanthu.worker.pdf_inspect import PdfInspector
+from vanthu.worker.resilience import StopFlag, is_infrastructure_fault
+from vanthu.worker.sources import MailSource
 
 log = logging.getLogger(__name__)
 

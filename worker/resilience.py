@@ -21,8 +21,8 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from worker.blobstore import StorageError
-from worker.transports import TransportError
+from vanthu.worker.blobstore import StorageError
+from vanthu.worker.transports import TransportError
 
 #: Longest wait between two tries against a server that is down: a returning server is used again
 #: within this many seconds (the acceptance bound is 30 s after its return).

@@ -25,16 +25,16 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from cron.housekeeping import backlog
-from cron.jobs import ReportSchedule
-from cron.jobs import schedule as schedule_reports
-from worker.app import App
-from worker.config import Config
-from worker.lease_keeper import holder_id
-from worker.outbox_sender import deliver_due, run_sender
-from worker.resilience import Backoff, Fault, OutageLog, classify
-from worker.transports import TransportError
-from worker.watcher import drain_once, watch
+from vanthu.cron.housekeeping import backlog
+from vanthu.cron.jobs import ReportSchedule
+from vanthu.cron.jobs import schedule as schedule_reports
+from vanthu.worker.app import App
+from vanthu.worker.config import Config
+from vanthu.worker.lease_keeper import holder_id
+from vanthu.worker.outbox_sender import deliver_due, run_sender
+from vanthu.worker.resilience import Backoff, Fault, OutageLog, classify
+from vanthu.worker.transports import TransportError
+from vanthu.worker.watcher import drain_once, watch
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,13 @@ import logging
 import os
 import threading
 
-from worker.app import App
-from worker.config import MailboxConfig
-from worker.imap_source import ImapSource
-from worker.lease_keeper import LeaseKeeper, LeaseTiming
-from worker.local_source import LocalSource
-from worker.processor import Processor
-from worker.resilience import Backoff, OutageLog
+from vanthu.worker.app import App
+from vanthu.worker.config import MailboxConfig
+from vanthu.worker.imap_source import ImapSource
+from vanthu.worker.lease_keeper import LeaseKeeper, LeaseTiming
+from vanthu.worker.local_source import LocalSource
+from vanthu.worker.processor import Processor
+from vanthu.worker.resilience import Backoff, OutageLog
 
 __all__ = ["Backoff", "drain_once", "open_source", "watch"]
 
