@@ -357,7 +357,12 @@ def register(
     )
     if match is not None and match.certain:
         duplicate = match.document
-        resend = bool(receipt_to) and ctx.settings.intake.notify_sender_status
+        # The receipt names the registered document's content: it goes again only to the address that sent it.
+        resend = (
+            bool(receipt_to)
+            and ctx.settings.intake.notify_sender_status
+            and receipt_to.lower() == (duplicate.sender_email or "").lower()
+        )
         _tell_clerks_duplicate(ctx, unit, duplicate, sender or actor, receipt_resent=resend)
         if resend:
             send_registered(ctx, receipt_to, msg, unit, duplicate)

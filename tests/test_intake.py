@@ -193,6 +193,23 @@ def test_a_duplicate_is_registered_once(intake_app: App, pki: TestPki) -> None:
     assert len(receipts) == 3
 
 
+def test_a_duplicate_from_another_address_gets_no_receipt_of_the_registered_document(
+    intake_app: App, pki: TestPki
+) -> None:
+    """Receipt probing: a copy of a registered document must not reveal its receipt to anyone else."""
+    app = intake_app
+    pdf = pdfkit.valid(pki)
+    prober = "thamdo@evil.example"
+    results = send(
+        app,
+        incoming(POLICE, "Gửi quyết định", [("a.pdf", pdf)]),
+        incoming(prober, "Số: 123/QĐ-CSĐT", [("a.pdf", pdf)], sender_name="Công an tỉnh Quảng Ninh"),
+    )
+    assert [r.outcome for r in results] == ["intake.registered", "intake.duplicate"]
+    assert _mail_to(app, prober) == []
+    assert len([s for s in _mail_to(app, CLERK) if "Văn bản gửi trùng" in s]) == 1
+
+
 def test_emergency_arrest_is_routed_to_p2_with_12_hours(intake_app: App, pki: TestPki, clock: FixedClock) -> None:
     app = intake_app
     clock.set(dt.datetime(2026, 11, 21, 20, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))  # Saturday evening
