@@ -20,9 +20,9 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 
-# A forward: ``Fwd:``, ``Fw:``, ``TL:`` (Vietnamese Outlook), ``Chuyển tiếp:``, ``WG:``, ``TR:``.
+# A forward: ``Fwd:``, ``Fw:``, ``CT:`` and ``Chuyển tiếp:`` (Vietnamese Outlook; its ``TL:`` is a reply), ``WG:``, ``TR:``.
 FORWARD_PREFIX = re.compile(
-    r"^\s*(?:(?:re|aw|sv|vs)\s*:\s*)*(?:fw|fwd|tl|tr|wg|chuyển tiếp|chuyen tiep)\s*(?:\[\d+\])?\s*:",
+    r"^\s*(?:(?:re|aw|sv|vs)\s*:\s*)*(?:fw|fwd|tr|wg|chuyển tiếp|chuyen tiep|ct)\s*(?:\[\d+\])?\s*:",
     re.IGNORECASE,
 )
 

@@ -34,6 +34,7 @@ from vanthu.cron import jobs
 from vanthu.cron.digest import build_digest, leaders_in, send_digests, unit_by_code
 from vanthu.demo import pki as pdfkit
 from vanthu.demo.pki import DocText, TestPki
+from vanthu.mailflows.dispatch import is_forward
 from vanthu.mailflows.hygiene import classify
 from vanthu.mailflows.incoming_meta import forwarded_header, from_page_text
 from vanthu.mailflows.message import parse
@@ -338,6 +339,16 @@ def test_an_officers_forward_of_a_signed_document_registers_it(intake_app: App, 
         ).scalar_one()
     assert forwarded.actor == OFFICER and forwarded.details["original_sender"] == POLICE
     assert registered.actor == OFFICER
+
+
+@pytest.mark.parametrize(
+    ("prefix", "registered"),
+    [("Fwd:", True), ("FW:", True), ("CT:", True), ("Chuyển tiếp:", True), ("TL:", False), ("Re:", False)],
+)
+def test_only_forward_prefixes_make_a_forward(prefix: str, registered: bool) -> None:
+    """Vietnamese Outlook writes ``CT:`` (chuyển tiếp) for a forward and ``TL:`` (trả lời) for a reply."""
+    msg = incoming(OFFICER, f"{prefix} Công văn 130/CV-CSĐT", [("cv130.pdf", b"%PDF-1.7\n%%EOF\n")], body="Em gửi.")
+    assert is_forward(parse(msg.as_bytes())) is registered
 
 
 def test_a_forward_with_vào_sổ_takes_issuer_and_date_from_the_forwarded_header(intake_app: App) -> None:
