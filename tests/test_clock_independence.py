@@ -68,9 +68,9 @@ def test_a_worker_at_a_working_morning_sends_digests_only_when_reports_are_on(
     with WorkerProcess(deployment) as worker:
         for i in range(3):
             mailstack.send(request(officer, f"Lấy số: Báo cáo số {i + 1}", "Loại: BC\n", to=deployment.office))
-        mailstack.wait_for_messages(officer, 3, timeout=60)
+        mailstack.wait_for_messages(officer, 3, timeout=120)
         if reports:
-            kinds = _wait_for_kinds(deployment, lambda ks: "digest" in ks, timeout=60)
+            kinds = _wait_for_kinds(deployment, lambda ks: "digest" in ks, timeout=120)
         else:
             kinds = _outbox_kinds(deployment)
         assert worker.terminate() == 0
