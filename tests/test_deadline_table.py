@@ -59,8 +59,8 @@ CASES = [
     Case("3d-from-29-tet-2027", "Điều 179", 3, "days", vn(2027, 2, 4, 8, 0), eod(2027, 2, 7)),
     Case("3d-into-tet-2028", "Điều 113", 3, "days", vn(2028, 1, 21, 15, 0), eod(2028, 1, 24)),
     Case("3d-to-new-year-day", "Điều 119 khoản 5", 3, "days", vn(2026, 12, 29, 9, 0), eod(2027, 1, 1)),
-    Case("3d-internal-extension-request", "Điều 147 khoản 2", 3, "days", vn(2026, 12, 3, 9, 0), eod(2026, 12, 6)),
-    Case("7d-internal-to-29-tet", "Điều 173 khoản 2", 7, "days", vn(2027, 1, 28, 9, 0), eod(2027, 2, 4)),
+    Case("3d-internal-extension-request", "Điều 147", 3, "days", vn(2026, 12, 3, 9, 0), eod(2026, 12, 6)),
+    Case("7d-internal-to-29-tet", "Điều 173", 7, "days", vn(2027, 1, 28, 9, 0), eod(2027, 2, 4)),
     # --- day limits ending on a working day, and across month ends (unchanged) ---
     Case("3d-fri-to-monday", "Điều 119 khoản 5", 3, "days", vn(2026, 11, 6, 16, 0), eod(2026, 11, 9)),
     Case(
