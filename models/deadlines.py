@@ -197,7 +197,6 @@ def due_with_extension(rule: DeadlineRule, received_at: dt.datetime, calendar: W
 
 # --- Điều 240: deciding on prosecution, by the category of the crime ---
 
-CrimeCategory = Literal["it_nghiem_trong", "nghiem_trong", "rat_nghiem_trong", "dac_biet_nghiem_trong"]
 CRIME_CATEGORY_NAMES: dict[str, str] = {
     "it_nghiem_trong": "ít nghiêm trọng",
     "nghiem_trong": "nghiêm trọng",
@@ -221,9 +220,9 @@ def prosecution_term(category: str | None) -> DeadlineRule:
     """The Điều 240 limit for deciding on prosecution of a case of ``category`` (a key of
     :data:`PROSECUTION_TERMS`). For an unknown or missing category it is the shortest tier (20 days, extension
     10), the only one that can never make the prosecutor late; the label then says the category is unknown."""
-    known = category in PROSECUTION_TERMS
-    amount, extension = PROSECUTION_TERMS[category if known else "it_nghiem_trong"]  # type: ignore[index]
-    what = f"tội phạm {CRIME_CATEGORY_NAMES[category]}" if known else "chưa rõ loại tội phạm, tính theo mức ngắn nhất"  # type: ignore[index]
+    key = category if category in PROSECUTION_TERMS else None
+    amount, extension = PROSECUTION_TERMS[key or "it_nghiem_trong"]
+    what = f"tội phạm {CRIME_CATEGORY_NAMES[key]}" if key else "chưa rõ loại tội phạm, tính theo mức ngắn nhất"
     return DeadlineRule(
         amount=amount,
         unit="days",
