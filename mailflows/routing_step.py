@@ -74,6 +74,7 @@ def assign_and_notify(ctx: FlowContext, unit: Unit, doc: Document, files: list[I
         "urgent": urgent,
         "rule_names": rule_names,
         "warnings": list(doc.warnings),
+        "flags": list(decision.flags),
     }
     attachments = _attachments(files)
     told: set[str] = set()

@@ -9,6 +9,9 @@ Rules are tried in order; every matching rule contributes to the decision:
   time limits apply to one document, the shortest must be met, so the shortest wins (ties keep the earlier
   rule). With the receipt time, calendar and time zone given to :func:`route`, "shorter" means an earlier
   ``due_at``; without them the rules' nominal lengths are compared (:attr:`DeadlineRule.nominal_hours`);
+* **flags** (``action.flag``: a sentence for the leader, in Vietnamese) accumulate in rule order without
+  duplicates; a rule uses one when its deadline rests on an assumption the leader must check (e.g. a file
+  that does not say the category of the crime gets the shorter Điều 240 limit);
 * matching stops after the first matching rule whose action has ``stop = true`` (the default, so by
   default the first matching rule decides everything).
 
@@ -34,7 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from vanthu.models.calendar import WorkCalendar
-from vanthu.models.deadlines import UNITS, DeadlineRule, due
+from vanthu.models.deadlines import CRIME_CATEGORY_NAMES, UNITS, DeadlineRule, due
 from vanthu.models.doctypes import DEFAULT_TYPES, DocTypeCatalog
 from vanthu.models.text import fold
 
@@ -62,6 +65,42 @@ class IncomingFacts:
     summary: str = ""
     urgency: str = ""  # "" | "Khẩn" | "Thượng khẩn" | "Hỏa tốc"
     case_ref: str = ""
+    # The category of the crime (Điều 9 Bộ luật Hình sự) when the particulars give it: a key of
+    # deadlines.CRIME_CATEGORY_NAMES. Empty: read from the summary by crime_category_of().
+    crime_category: str = ""
+
+
+# Folded phrases naming a category of crime (Điều 9 BLHS 2015), most specific first. "nghiem trong" alone is
+# not enough: it is part of the other three; "toi nghiem trong" and "toi pham nghiem trong" are not.
+_CATEGORY_PHRASES: tuple[tuple[str, str], ...] = (
+    ("dac biet nghiem trong", "dac_biet_nghiem_trong"),
+    ("rat nghiem trong", "rat_nghiem_trong"),
+    ("it nghiem trong", "it_nghiem_trong"),
+    ("toi nghiem trong", "nghiem_trong"),
+    ("toi pham nghiem trong", "nghiem_trong"),
+)
+
+
+def crime_category_of(text: str) -> str:
+    """The category of crime ``text`` names (a key of ``CRIME_CATEGORY_NAMES``), or "" when it names none or
+    more than one (a file with several crimes of different categories is for the leader to judge)."""
+    words = _words(text)
+    found: set[str] = set()
+    rest = words
+    for phrase, key in _CATEGORY_PHRASES:
+        needle = _words(phrase)
+        if needle in rest:
+            found.add(key)
+            rest = rest.replace(needle, " ")
+    return found.pop() if len(found) == 1 else ""
+
+
+def _category_key(value: str) -> str | None:
+    """A category key from a key or a name written with or without diacritics ("" stays "": not stated)."""
+    folded = _words(value).strip().replace(" ", "_")
+    if not folded:
+        return ""
+    return folded if folded in CRIME_CATEGORY_NAMES else None
 
 
 def _tuple_of_str(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -85,7 +124,10 @@ class Match:
     * ``summary_words``: all of these phrases occur in the summary; ``summary_any``: at least one does;
       ``summary_none``: none does;
     * ``urgency``: the urgency is one of these (``""`` stands for "not urgent");
-    * ``case_pattern``: a regular expression found (``re.search``) in the case reference.
+    * ``case_pattern``: a regular expression found (``re.search``) in the case reference;
+    * ``crime_category``: the category of the crime is one of these (keys or Vietnamese names of
+      ``CRIME_CATEGORY_NAMES``; ``""`` stands for "not stated or not clear"), as given in the facts or else
+      read from the summary by :func:`crime_category_of`.
 
     Sequences given as lists or a single string are stored as tuples.
     """
@@ -99,22 +141,32 @@ class Match:
     summary_none: tuple[str, ...] = ()
     urgency: tuple[str, ...] = ()
     case_pattern: str | None = None
+    crime_category: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("issuer_contains", "doc_types", "summary_words", "summary_any", "summary_none", "urgency"):
             object.__setattr__(self, name, _tuple_of_str(getattr(self, name)))
+        keys = []
+        for value in _tuple_of_str(self.crime_category):
+            key = _category_key(value)
+            if key is None:
+                raise ValueError(f"{value!r} is not a category of crime ({', '.join(CRIME_CATEGORY_NAMES.values())})")
+            keys.append(key)
+        object.__setattr__(self, "crime_category", tuple(keys))
         if self.case_pattern is not None:
             _regex(self.case_pattern)  # raises re.error now rather than while routing
 
 
 @dataclass(frozen=True)
 class Action:
-    """What a matching rule does. ``copy_to`` holds unit codes or email addresses."""
+    """What a matching rule does. ``copy_to`` holds unit codes or email addresses; ``flag`` is a sentence
+    (Vietnamese) the leader deciding the document must read."""
 
     assign_unit: str | None = None
     assign_person: str | None = None
     copy_to: tuple[str, ...] = ()
     deadline: DeadlineRule | None = None
+    flag: str | None = None
     stop: bool = True
 
     def __post_init__(self) -> None:
@@ -136,8 +188,9 @@ class RoutingDecision:
 
     ``matched`` names every rule that matched, in order (for the audit); ``assign_unit`` and
     ``assign_person`` come from the first matching rule naming an assignee; ``deadline_from`` names the rule
-    whose deadline won. ``default_used`` is True when no matching rule named an assignee — in particular when
-    nothing matched: the caller then has the unit's leader assign the document.
+    whose deadline won; ``flags`` are the matching rules' flags, in order. ``default_used`` is True when no
+    matching rule named an assignee — in particular when nothing matched: the caller then has the unit's
+    leader assign the document.
     """
 
     matched: tuple[str, ...] = ()
@@ -147,6 +200,7 @@ class RoutingDecision:
     deadline: DeadlineRule | None = None
     deadline_from: str | None = None
     default_used: bool = True
+    flags: tuple[str, ...] = ()
 
     @property
     def assignee(self) -> str | None:
@@ -194,6 +248,7 @@ class _Folded:
     summary: str
     urgency: str
     case_ref: str
+    category: str
 
     @classmethod
     def of(cls, facts: IncomingFacts) -> _Folded:
@@ -209,6 +264,7 @@ class _Folded:
             summary=_words(facts.summary),
             urgency=_words(facts.urgency),
             case_ref=facts.case_ref.strip(),
+            category=_category_key(facts.crime_category) or crime_category_of(facts.summary),
         )
 
 
@@ -240,6 +296,8 @@ def _matches(m: Match, f: _Folded) -> bool:
     if m.summary_none and any(_contains(f.summary, p) for p in m.summary_none):
         return False
     if m.urgency and f.urgency not in {_words(u) for u in m.urgency}:
+        return False
+    if m.crime_category and f.category not in m.crime_category:
         return False
     return m.case_pattern is None or _regex(m.case_pattern).search(f.case_ref) is not None
 
@@ -277,6 +335,7 @@ def route(
     person: str | None = None
     assigned = False
     copies: list[str] = []
+    flags: list[str] = []
     deadline: DeadlineRule | None = None
     deadline_from: str | None = None
     for rule in rules:
@@ -289,6 +348,8 @@ def route(
         for c in action.copy_to:
             if c and c.lower() not in {x.lower() for x in copies}:
                 copies.append(c)
+        if action.flag and action.flag not in flags:
+            flags.append(action.flag)
         if action.deadline is not None and (deadline is None or shorter(action.deadline, deadline)):
             deadline, deadline_from = action.deadline, rule.name
         if action.stop:
@@ -302,6 +363,7 @@ def route(
         deadline=deadline,
         deadline_from=deadline_from,
         default_used=not assigned,
+        flags=tuple(flags),
     )
 
 
@@ -328,7 +390,7 @@ class RuleError(ValueError):
 
 _MATCH_KEYS = {f.name for f in fields(Match)}
 _ACTION_KEYS = {f.name for f in fields(Action)}
-_DEADLINE_KEYS = {"amount", "unit", "legal_basis", "label", "roll_to_working_day"}
+_DEADLINE_KEYS = {"amount", "unit", "legal_basis", "label", "roll_to_working_day", "roll_basis", "extension_days"}
 _URGENCY_FORMS = {_words(u) for u in URGENCIES} | {""}
 
 
@@ -420,6 +482,16 @@ class _Reader:
             except re.error as exc:
                 raise self.fail("match.case_pattern", f"invalid regular expression: {exc}") from exc
             kw["case_pattern"] = pattern
+        if "crime_category" in m:
+            raw = [m["crime_category"]] if isinstance(m["crime_category"], str) else m["crime_category"]
+            if not isinstance(raw, list) or not raw:
+                raise self.fail("match.crime_category", "must be a string or a non-empty list of strings")
+            cats = tuple(self.text(v, f"match.crime_category[{i}]", empty=True) for i, v in enumerate(raw))
+            for i, cat in enumerate(cats):
+                if _category_key(cat) is None:
+                    names = ", ".join(CRIME_CATEGORY_NAMES.values())
+                    raise self.fail(f"match.crime_category[{i}]", f'{cat!r} is not one of {names} or ""')
+            kw["crime_category"] = cats
         return Match(**kw)
 
     def deadline(self, value: object, rule_name: str) -> DeadlineRule:
@@ -436,10 +508,30 @@ class _Reader:
             raise self.fail(f"{key}.unit", f"{unit!r} is not one of {', '.join(UNITS)}")
         legal_basis = self.text(d["legal_basis"], f"{key}.legal_basis")
         label = self.text(d["label"], f"{key}.label") if "label" in d else rule_name
-        roll = d.get("roll_to_working_day", True)
+        roll = d.get("roll_to_working_day", False)
         if not isinstance(roll, bool):
             raise self.fail(f"{key}.roll_to_working_day", "must be true or false")
-        return DeadlineRule(amount=amount, unit=unit, legal_basis=legal_basis, label=label, roll_to_working_day=roll)
+        roll_basis = self.text(d["roll_basis"], f"{key}.roll_basis") if "roll_basis" in d else ""
+        if roll and unit != "days":
+            raise self.fail(f"{key}.roll_to_working_day", 'applies to unit = "days" only')
+        if roll and not roll_basis:
+            raise self.fail(
+                f"{key}.roll_basis",
+                "is required with roll_to_working_day = true: moving a day limit past a day off goes beyond "
+                "Điều 134 BLTTHS and needs its own legal basis",
+            )
+        extension = d.get("extension_days", 0)
+        if isinstance(extension, bool) or not isinstance(extension, int) or extension < 0:
+            raise self.fail(f"{key}.extension_days", "must be a whole number of days, zero or more")
+        return DeadlineRule(
+            amount=amount,
+            unit=unit,
+            legal_basis=legal_basis,
+            label=label,
+            roll_to_working_day=roll,
+            roll_basis=roll_basis,
+            extension_days=extension,
+        )
 
     def action(self, value: object, rule_name: str) -> Action:
         a = self.table(value, "action", _ACTION_KEYS)
@@ -456,6 +548,8 @@ class _Reader:
             )
         if "deadline" in a:
             kw["deadline"] = self.deadline(a["deadline"], rule_name)
+        if "flag" in a:
+            kw["flag"] = self.text(a["flag"], "action.flag")
         if "stop" in a:
             if not isinstance(a["stop"], bool):
                 raise self.fail("action.stop", "must be true or false")

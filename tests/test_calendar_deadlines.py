@@ -156,21 +156,36 @@ def test_days_count_from_the_next_day_and_end_at_midnight(cal: WorkCalendar) -> 
     assert late.due_at == vn(2026, 11, 9, 23, 59, 59)
 
 
-def test_days_ending_on_a_day_off_move_to_the_next_working_day(cal: WorkCalendar) -> None:
-    # Received Friday 28 Aug 2026: the third day is Monday 31 Aug (off, swapped with 22/08), then 1–2 Sep
-    # (Quốc khánh): the last day becomes Thursday 3 Sep.
+def test_days_ending_on_a_day_off_stay_the_last_day(cal: WorkCalendar) -> None:
+    # Điều 134 khoản 1 BLTTHS: a day limit ends at 24:00 of its last day. Moving it past a day off is stated
+    # for months only, so by default nothing moves: the reading that can never make a prosecutor late.
+    # Received Friday 28 Aug 2026: the third day is Monday 31 Aug (off, swapped with 22/08), and stays.
     d = due(DETENTION, vn(2026, 8, 28, 10, 0), cal, VN)
+    assert d.rolled_from is None
+    assert d.due_at == vn(2026, 8, 31, 23, 59, 59)
+    assert "31/08/2026" in d.note and "Ngày nghỉ (thay cho ngày 22/08/2026)" in d.note and "không lùi" in d.note
+    # Received Thursday 3 Dec 2026: the third day is Sunday 6 Dec, not Monday 7.
+    sun = due(DETENTION, vn(2026, 12, 3, 10, 0), cal, VN)
+    assert sun.due_at == vn(2026, 12, 6, 23, 59, 59)
+    assert "Chủ nhật" in sun.note
+    # From Thursday 4 Feb 2027 (29 Tết): Sunday 7 Feb, not Thursday 11 Feb after Tết.
+    assert due(DETENTION, vn(2027, 2, 4, 9, 0), cal, VN).due_at == vn(2027, 2, 7, 23, 59, 59)
+
+
+def test_moving_past_a_day_off_is_a_rule_option_with_its_basis(cal: WorkCalendar) -> None:
+    with pytest.raises(ValueError, match="roll_basis"):
+        DeadlineRule(3, "days", "Điều 119 khoản 5 BLTTHS 2015", "x", roll_to_working_day=True)
+    rolling = DeadlineRule(
+        3, "days", "Điều 119 khoản 5 BLTTHS 2015", "x", roll_to_working_day=True, roll_basis="văn bản hướng dẫn X"
+    )
+    # 31/08 is off, then 1–2 Sep (Quốc khánh): Thursday 3 Sep.
+    d = due(rolling, vn(2026, 8, 28, 10, 0), cal, VN)
     assert d.rolled_from == D(2026, 8, 31)
     assert d.due_at == vn(2026, 9, 3, 23, 59, 59)
-    assert "31/08/2026" in d.note and "Ngày nghỉ (thay cho ngày 22/08/2026)" in d.note
-    # Received Wednesday 4 Nov 2026: the third day is Saturday 7 → Monday 9.
-    sat = due(DETENTION, vn(2026, 11, 4, 9, 0), cal, VN)
-    assert sat.rolled_from == D(2026, 11, 7)
-    assert sat.due_at == vn(2026, 11, 9, 23, 59, 59)
+    assert "chuyển sang ngày làm việc tiếp theo theo văn bản hướng dẫn X" in d.note
+    sat = due(rolling, vn(2026, 11, 4, 9, 0), cal, VN)
+    assert sat.rolled_from == D(2026, 11, 7) and sat.due_at == vn(2026, 11, 9, 23, 59, 59)
     assert "thứ Bảy" in sat.note
-    # The flag off: the limit ends on the day off itself.
-    strict = DeadlineRule(3, "days", "Điều 119 khoản 5 BLTTHS 2015", "x", roll_to_working_day=False)
-    assert due(strict, vn(2026, 8, 28, 10, 0), cal, VN).due_at == vn(2026, 8, 31, 23, 59, 59)
 
 
 def test_working_days_deadline_across_tet(cal: WorkCalendar) -> None:
@@ -185,9 +200,11 @@ def test_deadlines_follow_configured_days() -> None:
     cal = WorkCalendar(extra_days_off={D(2026, 11, 9)}, extra_working_days={D(2026, 11, 7)})
     # 3 days from Wed 4 Nov end on Saturday 7, now a working day: no move.
     assert due(DETENTION, vn(2026, 11, 4, 9, 0), cal, VN).due_at == vn(2026, 11, 7, 23, 59, 59)
-    # 5 days from Wed 4 Nov end on Monday 9, now a day off: Tuesday 10.
+    # 5 days from Wed 4 Nov end on Monday 9, now a day off: it stays the last day, unless the rule moves it.
     five = DeadlineRule(5, "days", "x", "x")
-    assert due(five, vn(2026, 11, 4, 9, 0), cal, VN).due_at == vn(2026, 11, 10, 23, 59, 59)
+    assert due(five, vn(2026, 11, 4, 9, 0), cal, VN).due_at == vn(2026, 11, 9, 23, 59, 59)
+    moving = DeadlineRule(5, "days", "x", "x", roll_to_working_day=True, roll_basis="y")
+    assert due(moving, vn(2026, 11, 4, 9, 0), cal, VN).due_at == vn(2026, 11, 10, 23, 59, 59)
     wd = DeadlineRule(2, "working_days", "x", "x")
     assert due(wd, vn(2026, 11, 6, 9, 0), cal, VN).due_at == vn(2026, 11, 10, 23, 59, 59)
 

@@ -82,7 +82,7 @@ def office_week(app: App, clock: FixedClock, pki: TestPki) -> dict[str, Document
         ),
     )
     _reply(app, clock, vn_time(2026, 11, 16, 11, 0), LEADER, docs["verify"], "Giao: Lê Văn Bình\nHạn: 19/11")
-    docs["prosecute"] = _arrive(  # rule: 3 days → Saturday 21/11, rolled to Monday 23/11; given to Lan
+    docs["prosecute"] = _arrive(  # rule: 3 days → Saturday 21/11 (Điều 134: not moved past the weekend); Lan
         app, clock, vn_time(2026, 11, 18, 9, 0), pdfkit.valid(pki)
     )
     _reply(app, clock, vn_time(2026, 11, 18, 10, 0), LEADER, docs["prosecute"], "Giao: Phạm Thị Lan")
@@ -337,20 +337,22 @@ def test_digest_sections(intake_app: App, week: dict[str, Document]) -> None:
     assert [w.tag for w in d.waiting.items] == [week["meeting"].tag, week["citizens"].tag]  # oldest first
     assert [t.tag for t in d.urgent.items] == [week["arrest"].tag] and d.urgent.items[0].hour_based
     assert d.urgent.items[0].status == "còn 1 giờ"
-    assert [t.tag for t in d.due_today.items] == [week["prosecute"].tag]
-    assert d.due_today.items[0].assignee == "Phạm Thị Lan"
+    # The decision to prosecute was due on Saturday 21/11 (Điều 134: a day limit is not moved past a day off).
+    assert not d.due_today.items
     assert d.next_day == dt.date(2026, 11, 25) and [t.tag for t in d.due_next.items] == [week["documents"].tag]
-    assert [t.tag for t in d.overdue.items] == [week["extension"].tag, week["verify"].tag]
+    assert [t.tag for t in d.overdue.items] == [week["extension"].tag, week["verify"].tag, week["prosecute"].tag]
     assert [(t.assignee, t.status) for t in d.overdue.items] == [
         ("Phòng Thực hành quyền công tố và kiểm sát điều tra án hình sự", "trễ hạn 6 ngày"),
         ("Lê Văn Bình", "trễ hạn 4 ngày"),
+        ("Phạm Thị Lan", "trễ hạn 2 ngày"),
     ]
     assert [(g.name, g.count, g.late) for g in d.overdue_units] == [
-        ("Phòng Thực hành quyền công tố và kiểm sát điều tra án hình sự", 2, "trễ hạn 6 ngày")
+        ("Phòng Thực hành quyền công tố và kiểm sát điều tra án hình sự", 3, "trễ hạn 6 ngày")
     ]
     assert [(g.name, g.note) for g in d.overdue_people.items] == [
         ("Phòng Thực hành quyền công tố và kiểm sát điều tra án hình sự", "chưa giao cá nhân; lãnh đạo: Đỗ Quang Tuấn"),
         ("Lê Văn Bình", ""),
+        ("Phạm Thị Lan", ""),
     ]
     assert (d.numbers_given, d.numbers_cancelled) == (2, 1)
     assert [(n.action, n.number) for n in d.numbers.items] == [("cấp", "01/BC-VKSQN"), ("hủy", "02/BC-VKSQN")]

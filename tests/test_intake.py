@@ -231,6 +231,35 @@ def test_emergency_arrest_is_routed_to_p2_with_12_hours(intake_app: App, pki: Te
     assert notice.subject.endswith("hạn 08:00 22/11/2026")
 
 
+def test_a_day_limit_ending_on_sunday_stays_and_the_notice_says_so(
+    intake_app: App, pki: TestPki, clock: FixedClock
+) -> None:
+    # Điều 134 BLTTHS: 3 days from Thursday 03/12/2026 end at 24:00 on Sunday 06/12, not on Monday.
+    app = intake_app
+    clock.set(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    assert _outcome(app, ("qd.pdf", pdfkit.valid(pki))) == "intake.registered"
+    main = next(a for a in rows(app, Assignment) if a.role == "main")
+    assert main.deadline_at == dt.datetime(2026, 12, 6, 16, 59, 59, tzinfo=dt.UTC)  # 23:59:59 in Hà Nội
+    [notice] = [r for r in outbox(app) if r.to_addr == "truongphong.p2@vksquangninh.gov.vn"]
+    assert notice.subject.endswith("hạn 23:59 06/12/2026")
+    assert "ngày cuối 06/12/2026 là ngày nghỉ (Chủ nhật); hạn không lùi" in " ".join(notice.body_text.split())
+
+
+def test_a_conclusion_without_the_crime_category_gets_20_days_and_a_flag(
+    intake_app: App, pki: TestPki, clock: FixedClock
+) -> None:
+    app = intake_app
+    clock.set(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    text = DocText(number="12/KLĐT", title="Về việc kết luận điều tra vụ án Trộm cắp tài sản, đề nghị truy tố")
+    assert _outcome(app, ("kldt.pdf", pdfkit.valid(pki, text))) == "intake.registered"
+    main = next(a for a in rows(app, Assignment) if a.role == "main")
+    assert main.deadline_at == dt.datetime(2026, 12, 23, 16, 59, 59, tzinfo=dt.UTC)  # Điều 240: 20 days
+    assert main.legal_basis.startswith("Điều 240 khoản 1")
+    [notice] = [r for r in outbox(app) if r.to_addr == "truongphong.p2@vksquangninh.gov.vn"]
+    assert "Cần lãnh đạo lưu ý" in notice.body_text and "Văn bản không ghi rõ loại tội phạm" in notice.body_text
+    assert "Cần lãnh đạo lưu ý" in notice.body_html
+
+
 def test_unmatched_document_waits_for_the_leader(intake_app: App, pki: TestPki) -> None:
     app = intake_app
     text = DocText(doc_type="THÔNG BÁO", number="77/TB-UBND", title="Về việc lịch nghỉ Tết")

@@ -79,7 +79,7 @@ def test_reminders_across_a_weekend(intake_app: App, clock: FixedClock, pki: Tes
     app = intake_app
     notice = _arrive(app, clock, vn_time(2026, 11, 25, 9, 0), _notice(pki, "90/TB-CSĐT", "Về việc xác minh tin báo"))
     _reply(app, clock, vn_time(2026, 11, 25, 9, 30), LEADER, notice, "Giao: Phạm Thị Lan\nHạn: 30/11")
-    # A decision to prosecute, 3 days from Thursday → Sunday 29/11, rolled to Monday 30/11; held by P2.
+    # A decision to prosecute, 3 days from Thursday → Sunday 29/11, not moved to Monday (Điều 134); held by P2.
     prosecute = _arrive(app, clock, vn_time(2026, 11, 26, 9, 0), pdfkit.valid(pki))
     sent = _walk(
         clock,
@@ -94,7 +94,10 @@ def test_reminders_across_a_weekend(intake_app: App, clock: FixedClock, pki: Tes
         (OFFICER, f"[{notice.tag}"),
         (P2_HEAD, f"[{prosecute.tag}"),
     ]
-    assert all("Nhắc hạn" in m.subject and "hạn 23:59 30/11/2026" in m.subject for m in friday)
+    assert all("Nhắc hạn" in m.subject for m in friday)
+    due_in_subject = {m.to_addr: m.subject for m in friday}
+    assert "hạn 23:59 30/11/2026" in due_in_subject[OFFICER]
+    assert "hạn 23:59 29/11/2026" in due_in_subject[P2_HEAD]  # Friday is its last working day too
     assert all(m.auto_submitted == "auto-generated" for m in friday)
     clock.set(vn_time(2026, 11, 27, 14, 0))  # Lan finishes hers
     [done] = send(app, request(OFFICER, f"Re: [{notice.tag}] Nhắc hạn", "Xong"))
@@ -106,12 +109,13 @@ def test_reminders_across_a_weekend(intake_app: App, clock: FixedClock, pki: Tes
         HALF_HOUR,
         lambda: jobs.run_reminders(app),
     )
-    assert sent == {vn_time(2026, 11, 30, 8, 0): 1}  # nothing at night or at the weekend; Monday 08:00 once
-    monday = _mail(app, "reminder")[-1]
-    assert monday.to_addr == P2_HEAD and monday.subject.startswith(f"[{prosecute.tag}] Hôm nay đến hạn:")
-    assert "chưa giao cho cá nhân" in monday.body_text and "Giao: <người>" in monday.body_text
+    # Nothing at night or at the weekend; on Monday the decision is already overdue (its last day was Sunday):
+    # the digest reports it, and no "due today" reminder is sent for it.
+    assert sent == {}
+    p2 = next(m for m in friday if m.to_addr == P2_HEAD)
+    assert "chưa giao cho cá nhân" in p2.body_text and "Giao: <người>" in p2.body_text
     keys = sorted((r.unit_code, r.period) for r in rows(app, ReportRun) if r.kind == "reminder")
-    assert len(keys) == 3 and {p for _, p in keys} == {"2026-11-27", "2026-11-30"}
+    assert len(keys) == 2 and {p for _, p in keys} == {"2026-11-27"}
 
 
 def test_reminders_and_escalation_around_tet_2027(intake_app: App, clock: FixedClock, pki: TestPki) -> None:

@@ -242,6 +242,12 @@ def with_change(path: str, value: Any) -> dict[str, Any]:
         ("action.assign_unit", "P 2", "action.assign_unit"),
         ("action.copy_to", ["P1", "x@"], "action.copy_to[1]"),
         ("action.stop", "yes", "action.stop"),
+        ("action.deadline.roll_to_working_day", True, "action.deadline.roll_basis"),
+        ("action.deadline.roll_to_working_day", "yes", "action.deadline.roll_to_working_day"),
+        ("action.deadline.extension_days", -1, "action.deadline.extension_days"),
+        ("match.crime_category", ["nghiêm trọng lắm"], "match.crime_category[0]"),
+        ("match.crime_category", [], "match.crime_category"),
+        ("action.flag", "", "action.flag"),
         ("match", KeyError, "match"),
         ("name", "", "name"),
     ],
@@ -267,7 +273,7 @@ def test_parse_checks_names_units_and_the_placeholder() -> None:
         parse_rules([good()], units={"P1"})
     assert str(err.value) == "rules[0].action.assign_unit: no unit with code 'P2'"
     d = parse_rules([with_change("action.deadline.label", "Phê chuẩn")])[0].action.deadline
-    assert d is not None and d.label == "Phê chuẩn" and d.roll_to_working_day
+    assert d is not None and d.label == "Phê chuẩn" and not d.roll_to_working_day
     assert parse_rules([good()])[0].action.deadline == DeadlineRule(3, "days", "Điều 179", "r")
 
 
@@ -340,3 +346,35 @@ def test_default_pack_unit_can_be_replaced() -> None:
     assert {r.action.assign_unit for r in rules} == {"HS1"}
     with pytest.raises(RuleError):
         load_rule_pack(DEFAULT_RULE_PACK, units={"HS1"})
+
+
+def test_roll_and_extension_are_read_with_their_basis() -> None:
+    rolled = with_change("action.deadline.roll_to_working_day", True)
+    rolled["action"]["deadline"]["roll_basis"] = "Hướng dẫn số 1"
+    d = parse_rules([rolled])[0].action.deadline
+    assert d is not None and d.roll_to_working_day and d.roll_basis == "Hướng dẫn số 1"
+    hours = with_change("action.deadline.unit", "hours")
+    hours["action"]["deadline"] |= {"roll_to_working_day": True, "roll_basis": "x"}
+    with pytest.raises(RuleError) as err:
+        parse_rules([hours])
+    assert err.value.key == "action.deadline.roll_to_working_day"
+    ext = parse_rules([with_change("action.deadline.extension_days", 10)])[0].action.deadline
+    assert ext is not None and ext.extension_days == 10
+
+
+def test_crime_category_is_read_from_the_summary_or_given() -> None:
+    rule = with_change(
+        "match", {"summary_any": ["ket luan dieu tra"], "crime_category": ["Rất nghiêm trọng", "dac biet nghiem trong"]}
+    )
+    rule["action"]["flag"] = "Kiểm tra loại tội phạm"
+    rules = parse_rules([rule])
+    assert route(rules, facts(summary="Kết luận điều tra, tội phạm rất nghiêm trọng")).matched == ("r",)
+    hit = route(rules, facts(summary="Kết luận điều tra, tội phạm ĐẶC BIỆT NGHIÊM TRỌNG"))
+    assert hit.matched and hit.flags == ("Kiểm tra loại tội phạm",)
+    assert not route(rules, facts(summary="Kết luận điều tra, tội phạm nghiêm trọng")).matched
+    assert not route(rules, facts(summary="Kết luận điều tra")).matched
+    assert route(rules, facts(summary="Kết luận điều tra", crime_category="rat_nghiem_trong")).matched
+    unknown = parse_rules([with_change("match", {"crime_category": [""]})])
+    assert route(unknown, facts(summary="Kết luận điều tra")).matched
+    assert route(unknown, facts(summary="tội rất nghiêm trọng và tội nghiêm trọng")).matched  # mixed: not clear
+    assert not route(unknown, facts(summary="tội nghiêm trọng")).matched
