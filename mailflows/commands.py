@@ -20,7 +20,8 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 
-# A forward: ``Fwd:``, ``Fw:``, ``CT:`` and ``Chuyển tiếp:`` (Vietnamese Outlook; its ``TL:`` is a reply), ``WG:``, ``TR:``.
+# A forward: ``Fwd:``, ``Fw:``, ``WG:``, ``TR:``, and Vietnamese Outlook's ``CT:`` / ``Chuyển tiếp:``
+# (its ``TL:``, trả lời, is a reply).
 FORWARD_PREFIX = re.compile(
     r"^\s*(?:(?:re|aw|sv|vs)\s*:\s*)*(?:fw|fwd|tr|wg|chuyển tiếp|chuyen tiep|ct)\s*(?:\[\d+\])?\s*:",
     re.IGNORECASE,
