@@ -31,17 +31,17 @@ from vanthu.mailflows.commands import FORWARD_PREFIX, Command, parse_subject
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.hygiene import authenticated, classify
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.outcomes import must_forget
+from vanthu.mailflows.outcomes import Outcome, must_forget
 from vanthu.mailflows.people import person_by_email
 from vanthu.mailflows.quarantine import quarantine
 from vanthu.mailflows.thread import document_of
 from vanthu.models import audit
 from vanthu.models.text import fold
 
-IGNORED = "ignored.machine-generated"
+IGNORED = Outcome.IGNORED
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage) -> Outcome:
     """Decide what ``msg`` is and run its flow inside ``ctx.uow``; return the outcome name.
 
     The caller commits. Raising rolls everything back and the message is tried again later.
@@ -78,7 +78,7 @@ def is_forward(msg: ParsedMessage) -> bool:
     return bool(FORWARD_PREFIX.match(msg.subject)) or "vao so" in fold(msg.command_text[:5000])
 
 
-def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
+def _route(ctx: FlowContext, msg: ParsedMessage) -> Outcome:
     machine = classify(msg, ctx.settings.mail_domain)
     session = ctx.uow.session
     person = person_by_email(session, msg.sender)
@@ -108,7 +108,7 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
             ),
             folder=ctx.mailbox.quarantine_folder,
         )
-        return "quarantined.unauthenticated"
+        return Outcome.UNAUTHENTICATED
     if subject.tag and subject.tag.startswith("VTQ-"):
         return clerk_intake.handle_decision(ctx, msg, person, subject.tag)
     if is_paper_subject(msg.subject):
@@ -129,11 +129,11 @@ def _route(ctx: FlowContext, msg: ParsedMessage) -> str:
         return search.handle(ctx, msg, person, subject.argument)
     if subject.command is Command.HELP:
         help_flow.handle(ctx, msg, person, unknown_command=False)
-        return "help.sent"
+        return Outcome.HELP_SENT
     doc = document_of(session, msg)
     if doc is not None:
-        return reply_flow.handle(ctx, msg, person, doc)
+        return reply_flow.carry_out(ctx, msg, person, doc)
     if subject.command is None and is_forward(msg):
         return intake.handle(ctx, msg, forwarder=person)
     help_flow.handle(ctx, msg, person, unknown_command=True)
-    return "help.unknown-command"
+    return Outcome.HELP_UNKNOWN_COMMAND

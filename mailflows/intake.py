@@ -36,7 +36,7 @@ from vanthu.mailflows.incoming_meta import (
     marking,
 )
 from vanthu.mailflows.message import Attachment, ParsedMessage
-from vanthu.mailflows.outcomes import SECRET
+from vanthu.mailflows.outcomes import Outcome, pdf_problem
 from vanthu.mailflows.people import clerks_of, unit_by_code
 from vanthu.mailflows.quarantine import quarantine
 from vanthu.mailflows.receipts import send_refused, send_registered
@@ -168,7 +168,7 @@ def particulars(
     )
 
 
-def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> str:
+def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> Outcome:
     quarantine(
         ctx,
         sender=msg.sender,
@@ -179,7 +179,7 @@ def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> str:
         folder=ctx.mailbox.quarantine_folder,
         marking=level,
     )
-    return SECRET
+    return Outcome.SECRET
 
 
 def handle(
@@ -188,7 +188,7 @@ def handle(
     *,
     machine: Machine | None = None,
     forwarder: Person | None = None,
-) -> str:
+) -> Outcome:
     """Register (or set aside, or return) the document in ``msg``; returns the outcome name.
 
     ``machine``: the sender is an automatic one (no-reply@, Auto-Submitted, a list …): the document is
@@ -212,7 +212,7 @@ def handle(
             reason="Thư gửi đến hộp thư công vụ nhưng không kèm tệp PDF văn bản.",
             folder=ctx.mailbox.quarantine_folder,
         )
-        return "quarantined.no-pdf"
+        return Outcome.NO_PDF
     reports = [(a, ctx.pdf.inspect(a.data)) for a in pdfs]
     for att, report in reports:
         if report.outcome != "ok":
@@ -225,7 +225,7 @@ def handle(
                 reason=f"{att.filename}: {READ_PROBLEMS.get(report.outcome, report.outcome)}",
                 folder=ctx.mailbox.quarantine_folder,
             )
-            return f"quarantined.{report.outcome}"
+            return pdf_problem(report.outcome)
     meta = from_page_text(reports[0][1].first_pages_text, ctx.settings.doc_types)
     if meta.secrecy:
         return _secret(ctx, msg, meta.secrecy)
@@ -267,7 +267,7 @@ def handle(
                 ctx, msg.sender, msg, unit, subject=msg.subject, orig_number=meta.number, reasons=list(verdict.notes)
             )
         _audit_returned(ctx, msg, list(verdict.notes), answered=bool(receipt_to) or forwarder is not None)
-        return "intake.returned"
+        return Outcome.INTAKE_RETURNED
     files = [
         IncomingFile(
             sha256=ctx.files.put(att.data),
@@ -313,7 +313,7 @@ def handle(
             document=doc,
             person=forwarder,
             doc=doc,
-            duplicate=outcome.endswith("duplicate"),
+            duplicate=outcome is Outcome.INTAKE_DUPLICATE,
         )
     return outcome
 
@@ -331,7 +331,7 @@ def register(
     actor: str,
     receipt_to: str | None = None,
     extra_sources: dict[str, str] | None = None,
-) -> tuple[str, Document]:
+) -> tuple[Outcome, Document]:
     """Register the document (or recognise a duplicate), route it and tell everyone.
 
     Returns the outcome name and the document (the existing one for a certain duplicate). A doubtful
@@ -361,7 +361,7 @@ def register(
         _tell_clerks_duplicate(ctx, unit, duplicate, sender or actor, receipt_resent=resend)
         if resend:
             send_registered(ctx, receipt_to, msg, unit, duplicate)
-        return "intake.duplicate", duplicate
+        return Outcome.INTAKE_DUPLICATE, duplicate
     if match is not None:
         other = match.document
         warnings = [
@@ -388,7 +388,7 @@ def register(
     if receipt_to and ctx.settings.intake.notify_sender_status:
         send_registered(ctx, receipt_to, msg, unit, doc)
     assign_and_notify(ctx, unit, doc, files, sender=sender)
-    return "intake.registered", doc
+    return Outcome.INTAKE_REGISTERED, doc
 
 
 def _tell_clerks_duplicate(

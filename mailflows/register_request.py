@@ -24,6 +24,7 @@ from sqlalchemy import select
 from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.models import audit
 from vanthu.models.authority import CLERK, LEADER
@@ -106,7 +107,7 @@ def _render(table: RegisterTable) -> tuple[bytes, bytes | None, str]:
     return xlsx.getvalue(), pdf.getvalue(), ""
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> Outcome:
     """Answer ``Sổ: <register> <period>`` from ``person``; return the outcome name.
 
     Guarantees: exactly one reply is queued. A person who is neither a clerk nor a leader, or a secret
@@ -119,7 +120,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
     session = ctx.uow.session
     if not person.active or not person.has_role(CLERK, LEADER):
         reply_problem(ctx, msg, person_name=person.full_name, reason=NOT_ALLOWED)
-        return "register.refused"
+        return Outcome.REGISTER_REFUSED
     unit = issuing_unit(person.unit)
     registers = _unit_registers(ctx, unit)
     found = find_period(argument)
@@ -136,7 +137,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             choices=[f"{r.code} — {r.name}" for r in registers if not r.secret],
             choice_key="Sổ",
         )
-        return "register.unclear"
+        return Outcome.REGISTER_UNCLEAR
     period, _rest = found
     kind, register = which
     tz = ctx.settings.tz
@@ -148,7 +149,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         table = rows(session, chosen, kind, start, end, tz, now=ctx.now())
     except SecretRegisterError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=str(exc))
-        return "register.refused"
+        return Outcome.REGISTER_REFUSED
     except RegisterChoiceError as exc:
         reply_problem(
             ctx,
@@ -158,10 +159,10 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             choices=exc.choices,
             choice_key="Sổ",
         )
-        return "register.unclear"
+        return Outcome.REGISTER_UNCLEAR
     except RegisterExportError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=f"{exc} {HOW_TO}")
-        return "register.unclear"
+        return Outcome.REGISTER_UNCLEAR
 
     if ctx.files is None:
         raise RuntimeError("the register flow needs the file store (ctx.files)")
@@ -202,4 +203,4 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             "files": [a["sha256"] for a in attachments],
         },
     )
-    return "register.sent"
+    return Outcome.REGISTER_SENT
