@@ -51,7 +51,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage) -> Outcome:
 
     The caller commits. Raising rolls everything back and the message is tried again later.
     """
-    outcome = route(ctx, msg)
+    outcome = _route(ctx, msg)
     forget = must_forget(outcome)
     audit.append(
         ctx.uow.session,
@@ -255,7 +255,7 @@ def choose(mail: Mail) -> Route:
     return next(r for r in ROUTES if r.recognise(mail))
 
 
-def route(ctx: FlowContext, msg: ParsedMessage) -> Outcome:
+def _route(ctx: FlowContext, msg: ParsedMessage) -> Outcome:
     """Run the flow :func:`choose` picks for ``msg``; return its outcome."""
     mail = mail_of(ctx, msg)
     return choose(mail).handle(ctx, mail)
