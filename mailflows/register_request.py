@@ -77,14 +77,24 @@ def _which(words: str, registers: list[Register]) -> tuple[RegisterKind, Registe
     if follow_up:
         tokens = [t for t in tokens if t not in ("theo", "doi")]
     by_code = {fold(r.code): r for r in registers}
+    if any(t in by_code for t in tokens):
+        return _coded(tokens, by_code, follow_up)
+    return _named(tokens, follow_up)
+
+
+def _coded(tokens: list[str], by_code: dict[str, Register], follow_up: bool) -> tuple[RegisterKind, Register] | None:
+    """Exactly one register code among ``tokens`` (besides đến / đi): that register; else not understood."""
     coded = [by_code[t] for t in tokens if t in by_code]
-    if len(coded) == 1 and all(t in by_code or t in ("den", "di") for t in tokens):
-        reg = coded[0]
-        if follow_up:
-            return RegisterKind.FOLLOW_UP, reg
-        return (RegisterKind.OUTGOING if reg.direction == "out" else RegisterKind.INCOMING), reg
-    if coded:
+    if len(coded) != 1 or not all(t in by_code or t in ("den", "di") for t in tokens):
         return None
+    [reg] = coded
+    if follow_up:
+        return RegisterKind.FOLLOW_UP, reg
+    return (RegisterKind.OUTGOING if reg.direction == "out" else RegisterKind.INCOMING), reg
+
+
+def _named(tokens: list[str], follow_up: bool) -> tuple[RegisterKind, None] | None:
+    """đến, đi, theo dõi (đến) without a code: the unit's only register of that kind."""
     if follow_up and tokens in ([], ["den"]):
         return RegisterKind.FOLLOW_UP, None
     if tokens == ["den"]:
