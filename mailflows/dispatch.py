@@ -35,7 +35,7 @@ from vanthu.mailflows.commands import FORWARD_PREFIX, Command, Subject, parse_su
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.hygiene import Machine, authenticated, classify
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.outcomes import Outcome, must_forget
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.people import person_by_email
 from vanthu.mailflows.quarantine import quarantine
 from vanthu.mailflows.thread import document_of
@@ -47,12 +47,12 @@ IGNORED = Outcome.IGNORED
 
 
 def handle(ctx: FlowContext, msg: ParsedMessage) -> Outcome:
-    """Decide what ``msg`` is and run its flow inside ``ctx.uow``; return the outcome name.
+    """Decide what ``msg`` is and run its flow inside ``ctx.uow``; return the outcome.
 
     The caller commits. Raising rolls everything back and the message is tried again later.
     """
     outcome = _route(ctx, msg)
-    forget = must_forget(outcome)
+    forget = outcome.secret
     audit.append(
         ctx.uow.session,
         at=ctx.now(),

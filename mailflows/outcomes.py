@@ -169,10 +169,6 @@ def pdf_problem(report_outcome: str) -> Outcome:
     return _PDF_PROBLEMS.get(report_outcome, Outcome.PDF_UNREADABLE)
 
 
-def goes_to_quarantine(outcome: Outcome) -> bool:
-    return outcome.folder is Folder.QUARANTINE
-
-
 def must_forget(outcome: str) -> bool:
     """True when vanthu may keep only the fact of the message (sender, time, marking, hash).
 
