@@ -27,6 +27,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+Action = Callable[[], str]
+"""Carries one command out and returns its outcome (a :class:`~mailflows.outcomes.Outcome` in the flows)."""
+
 
 class CommandFailed(Exception):
     """A command cannot be carried out; ``reason`` is for the sender (Vietnamese), ``outcome`` names it."""
@@ -42,7 +45,7 @@ class Command:
     """One command of a message: ``label`` as the sender wrote it, ``action`` does it and returns its outcome."""
 
     label: str
-    action: Callable[[], str]
+    action: Action
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.incoming_meta import URGENCIES, IncomingMeta, from_email, from_page_text
 from vanthu.mailflows.intake import is_pdf, register
 from vanthu.mailflows.message import ParsedMessage, reachable_address, salvage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.people import unit_by_code
 from vanthu.mailflows.receipts import send_refused
 from vanthu.mailflows.replies import enqueue, reply_problem
@@ -73,7 +74,7 @@ def _is_clerk_of(person: Person, unit: Unit) -> bool:
     return person.has_role(CLERK, LEADER) and governs(person, unit)
 
 
-def handle_paper(ctx: FlowContext, msg: ParsedMessage, person: Person) -> str:
+def handle_paper(ctx: FlowContext, msg: ParsedMessage, person: Person) -> Outcome:
     """Register a scanned paper document sent by a clerk."""
     session = ctx.uow.session
     unit = unit_by_code(session, ctx.mailbox.unit_code)
@@ -81,7 +82,7 @@ def handle_paper(ctx: FlowContext, msg: ParsedMessage, person: Person) -> str:
         reply_problem(
             ctx, msg, person_name=person.full_name, reason="Chỉ văn thư, lãnh đạo đơn vị vào sổ văn bản giấy."
         )
-        return "paper.refused"
+        return Outcome.PAPER_REFUSED
     assert ctx.files is not None
     values = fields(msg.command_text)
     meta = IncomingMeta()
@@ -100,10 +101,10 @@ def handle_paper(ctx: FlowContext, msg: ParsedMessage, person: Person) -> str:
         ctx, sender, None, unit, meta, files, warnings=[], paper=True, actor=person.email, receipt_to=sender or ""
     )
     _confirm(ctx, msg, person, doc, outcome)
-    return "paper." + outcome.split(".", 1)[1]
+    return Outcome.PAPER_DUPLICATE if outcome is Outcome.INTAKE_DUPLICATE else Outcome.PAPER_REGISTERED
 
 
-def _confirm(ctx: FlowContext, msg: ParsedMessage, person: Person, doc: Document, outcome: str) -> None:
+def _confirm(ctx: FlowContext, msg: ParsedMessage, person: Person, doc: Document, outcome: Outcome) -> None:
     enqueue(
         ctx,
         kind="paper",
@@ -113,11 +114,11 @@ def _confirm(ctx: FlowContext, msg: ParsedMessage, person: Person, doc: Document
         document=doc,
         person=person,
         doc=doc,
-        duplicate=outcome.endswith("duplicate"),
+        duplicate=outcome is Outcome.INTAKE_DUPLICATE,
     )
 
 
-def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: str) -> str:
+def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: str) -> Outcome:
     """Carry out the clerk's ``Đăng ký`` or ``Trả lại`` on quarantine item ``tag``.
 
     Every pending item that is not secret can be decided, whatever its original looks like:
@@ -135,10 +136,10 @@ def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: s
             person_name=person.full_name,
             reason=f"Không có thư [{tag}] nào thuộc thẩm quyền của đồng chí.",
         )
-        return "decision.refused"
+        return Outcome.DECISION_REFUSED
     if item.state != "pending":
         reply_problem(ctx, msg, person_name=person.full_name, reason=f"Thư [{tag}] đã được xử lý ({item.state}).")
-        return "decision.already"
+        return Outcome.DECISION_ALREADY
     first = next((line.strip() for line in msg.command_text.splitlines() if line.strip()), "")
     verb = fold(first)
     if verb.startswith("tra lai"):
@@ -152,17 +153,17 @@ def handle_decision(ctx: FlowContext, msg: ParsedMessage, person: Person, tag: s
                 person_name=person.full_name,
                 reason="Tài liệu mật không được vào sổ trên hệ thống; đồng chí xử lý trên giấy.",
             )
-            return "decision.rejected"
+            return Outcome.DECISION_REJECTED
         return _register_item(ctx, msg, person, unit, item)
     reply_problem(
         ctx, msg, person_name=person.full_name, reason="Dòng đầu thư trả lời cần là «Đăng ký» hoặc «Trả lại: <lý do>»."
     )
-    return "decision.unclear"
+    return Outcome.DECISION_UNCLEAR
 
 
 def _return_item(
     ctx: FlowContext, msg: ParsedMessage, person: Person, unit: Unit, item: QuarantineItem, reason: str
-) -> str:
+) -> Outcome:
     """Return the original to its sender (status 02) or, when no sender can be reached, close the item.
 
     A return needs a reason, since the sender reads it; closing without a reply does not, and the
@@ -173,7 +174,7 @@ def _return_item(
     if reachable_address(address):
         if not reason:
             reply_problem(ctx, msg, person_name=person.full_name, reason="Cần ghi lý do trả lại: «Trả lại: <lý do>».")
-            return "decision.rejected"
+            return Outcome.DECISION_REJECTED
         send_refused(ctx, address, None, unit, subject=item.subject, orig_number="", reasons=[reason])
         state = "returned"
     else:
@@ -194,7 +195,7 @@ def _return_item(
         reason=reason,
         decided_at=now,
     )
-    return f"decision.{state}"
+    return Outcome.DECISION_CLOSED if state == "closed" else Outcome.DECISION_RETURNED
 
 
 def _original(ctx: FlowContext, item: QuarantineItem) -> ParsedMessage | None:
@@ -208,7 +209,7 @@ def _original(ctx: FlowContext, item: QuarantineItem) -> ParsedMessage | None:
     return salvage(raw)
 
 
-def _register_item(ctx: FlowContext, msg: ParsedMessage, person: Person, unit: Unit, item: QuarantineItem) -> str:
+def _register_item(ctx: FlowContext, msg: ParsedMessage, person: Person, unit: Unit, item: QuarantineItem) -> Outcome:
     """Register a quarantined message as incoming, from whatever of it can be read.
 
     The original is read tolerantly (a message the parser refused still gives its attachments and
@@ -244,7 +245,7 @@ def _register_item(ctx: FlowContext, msg: ParsedMessage, person: Person, unit: U
                 "đồng chí xử lý trên giấy."
             ),
         )
-        return "decision.rejected"
+        return Outcome.DECISION_REJECTED
     sender = original.sender if original is not None else ""
     given = values.get("email nguoi gui", "").strip().lower()
     receipt_to = given if reachable_address(given) else sender
@@ -266,7 +267,7 @@ def _register_item(ctx: FlowContext, msg: ParsedMessage, person: Person, unit: U
     item.state, item.decided_at, item.decided_by, item.document_id = "registered", ctx.now(), person.email, doc.id
     _audit(ctx, person, item, "registered", outcome)
     _confirm(ctx, msg, person, doc, outcome)
-    return "decision.registered"
+    return Outcome.DECISION_REGISTERED
 
 
 def _audit(ctx: FlowContext, person: Person, item: QuarantineItem, what: str, detail: str) -> None:

@@ -12,6 +12,7 @@ import re
 from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.people import unit_by_code
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.mailflows.routing_step import leaders_of
@@ -22,7 +23,7 @@ from vanthu.models.numbering import register_year
 from vanthu.models.tables import Document, Person, Unit
 from vanthu.models.text import fold
 
-DONE = "number.incoming-cancelled"
+DONE = Outcome.INCOMING_CANCELLED
 _ARRIVAL = re.compile(r"^den\s*(?:so\s*)?[:.]?\s*(\d{1,6})([a-z]?)(?:\s*(?:/|nam)\s*(\d{4}))?\s*$")
 
 
@@ -50,7 +51,7 @@ def _tell(
     )
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> Outcome:
     """Cancel the incoming document the subject names; returns the outcome name."""
     session = ctx.uow.session
     m = _ARRIVAL.match(fold(argument[:200]))
@@ -61,7 +62,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             person_name=person.full_name,
             reason="Chưa rõ số đến cần hủy: viết «Hủy số đến 15» (hoặc «Hủy số đến 15/2026») trong tiêu đề.",
         )
-        return "cancel.incoming-missing-number"
+        return Outcome.CANCEL_INCOMING_MISSING_NUMBER
     unit = unit_by_code(session, ctx.mailbox.unit_code)
     register = incoming_register(session, unit)
     if register is None:
@@ -79,7 +80,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             person_name=person.full_name,
             reason=f"Không có văn bản đến số {int(m.group(1)):02d}{m.group(2)} năm {year} trong {register.name}.",
         )
-        return "cancel.incoming-not-found"
+        return Outcome.CANCEL_INCOMING_NOT_FOUND
     if not (person.has_role(CLERK, LEADER) and governs(person, doc.unit)):
         reply_problem(
             ctx,
@@ -88,14 +89,14 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             reason=f"Chỉ văn thư hoặc lãnh đạo đơn vị được hủy văn bản đến số {doc.number_str}.",
             document=doc,
         )
-        return "cancel.incoming-refused"
+        return Outcome.CANCEL_INCOMING_REFUSED
     try:
         closed = cancel_incoming(
             session, doc, by=person, reason=field(fields(msg.command_text), "ly do"), at=ctx.now(), tz=ctx.settings.tz
         )
     except IncomingError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=str(exc), document=doc)
-        return "cancel.incoming-rejected"
+        return Outcome.CANCEL_INCOMING_REJECTED
     _tell(ctx, person, msg, by=person, doc=doc, notice=False)
     told = {person.email}
     for a in closed:

@@ -182,32 +182,39 @@ def from_page_text(text: str, catalog: DocTypeCatalog, meta: IncomingMeta | None
     if case:
         meta.set("case_ref", case.group(1), "pdf")
     meta.set("issuer", header_issuer(block), "pdf")
-    names = {fold(t.name): t.name for t in catalog.types}
-    for i, line in enumerate(lines):
-        if _capitals(line) and fold(line) in names:
-            meta.set("doc_type", names[fold(line)], "pdf")
-            for follow in lines[i + 1 : i + 4]:
-                m = _SUMMARY.match(follow)
-                if m:
-                    about = follow.strip()
-                    meta.set("summary", f"{names[fold(line)]} {about[0].lower()}{about[1:]}", "pdf")
-                    break
-            break
+    _type_and_summary(lines, catalog, meta)
     if not meta.summary:
-        for i, line in enumerate(lines):
-            m = _SUMMARY.match(line)
-            if m:
-                title = lines[i - 1] if i and is_title_line(lines[i - 1], catalog) else ""
-                about = line.strip()
-                summary = f"{title.capitalize()} {about[0].lower()}{about[1:]}" if title else about
-                meta.set("summary", summary, "pdf")
-                break
+        _summary_alone(lines, catalog, meta)
     if not meta.doc_type and meta.number and "/" in meta.number:
         code = meta.number.split("/", 1)[1].split("-", 1)[0]
         found = catalog.lookup(code)
         if len(found) == 1:
             meta.set("doc_type", found[0].name, "pdf")
     return meta
+
+
+def _type_and_summary(lines: list[str], catalog: DocTypeCatalog, meta: IncomingMeta) -> None:
+    """The first capitalised line naming a type of the catalogue, and the ``V/v``-style line just under it."""
+    names = {fold(t.name): t.name for t in catalog.types}
+    for i, line in enumerate(lines):
+        if _capitals(line) and fold(line) in names:
+            meta.set("doc_type", names[fold(line)], "pdf")
+            for follow in lines[i + 1 : i + 4]:
+                if _SUMMARY.match(follow):
+                    about = follow.strip()
+                    meta.set("summary", f"{names[fold(line)]} {about[0].lower()}{about[1:]}", "pdf")
+                    break
+            return
+
+
+def _summary_alone(lines: list[str], catalog: DocTypeCatalog, meta: IncomingMeta) -> None:
+    """The first summary line of the page, headed by the title line above it when there is one."""
+    for i, line in enumerate(lines):
+        if _SUMMARY.match(line):
+            title = lines[i - 1] if i and is_title_line(lines[i - 1], catalog) else ""
+            about = line.strip()
+            meta.set("summary", f"{title.capitalize()} {about[0].lower()}{about[1:]}" if title else about, "pdf")
+            return
 
 
 def _subject_number(subject: str) -> str:

@@ -36,7 +36,7 @@ from vanthu.mailflows.incoming_meta import (
     marking,
 )
 from vanthu.mailflows.message import Attachment, ParsedMessage
-from vanthu.mailflows.outcomes import SECRET
+from vanthu.mailflows.outcomes import Outcome, pdf_problem
 from vanthu.mailflows.people import clerks_of, unit_by_code
 from vanthu.mailflows.quarantine import quarantine
 from vanthu.mailflows.receipts import send_refused, send_registered
@@ -168,7 +168,7 @@ def particulars(
     )
 
 
-def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> str:
+def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> Outcome:
     quarantine(
         ctx,
         sender=msg.sender,
@@ -179,7 +179,7 @@ def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> str:
         folder=ctx.mailbox.quarantine_folder,
         marking=level,
     )
-    return SECRET
+    return Outcome.SECRET
 
 
 def handle(
@@ -188,7 +188,7 @@ def handle(
     *,
     machine: Machine | None = None,
     forwarder: Person | None = None,
-) -> str:
+) -> Outcome:
     """Register (or set aside, or return) the document in ``msg``; returns the outcome name.
 
     ``machine``: the sender is an automatic one (no-reply@, Auto-Submitted, a list …): the document is
@@ -201,6 +201,45 @@ def handle(
     level = marking(msg.subject, SECRECY_LEVELS, capitals_only=False)
     if level:
         return _secret(ctx, msg, level)
+    reports, problem = _read_pdfs(ctx, msg)
+    if problem is not None:
+        return problem
+    meta = from_page_text(reports[0][1].first_pages_text, ctx.settings.doc_types)
+    if meta.secrecy:
+        return _secret(ctx, msg, meta.secrecy)
+    origin = _origin(
+        msg, meta, machine=machine, forwarder=forwarder, receipts_to_machines=ctx.settings.intake.receipts_to_machines
+    )
+    verdict = judge_signatures(reports)
+    policy = ctx.settings.intake
+    action = {"ok": "register", "untrusted": policy.untrusted, "unsigned": policy.unsigned, "invalid": policy.invalid}[
+        verdict.category
+    ]
+    unit = unit_by_code(ctx.uow.session, ctx.mailbox.unit_code)
+    if action == "return":
+        return _return(ctx, msg, unit, meta, verdict, origin, forwarder)
+    outcome, doc = register(
+        ctx,
+        origin.sender,
+        msg,
+        unit,
+        meta,
+        _stored_files(ctx, msg, reports),
+        warnings=[*origin.warnings, *verdict.notes],
+        paper=False,
+        actor=forwarder.email if forwarder is not None else msg.sender,
+        receipt_to=origin.receipt_to,
+        extra_sources=origin.sources,
+    )
+    if forwarder is not None:
+        _tell_forwarder(ctx, msg, forwarder, doc, origin.sender, outcome)
+    return outcome
+
+
+def _read_pdfs(ctx: FlowContext, msg: ParsedMessage) -> tuple[list[tuple[Attachment, PdfReportView]], Outcome | None]:
+    """Every PDF of ``msg`` with its report; or the outcome of setting the mail aside because it has no
+    PDF, or one that cannot be read (the clerk is told)."""
+    assert ctx.pdf is not None
     pdfs = [a for a in msg.attachments if is_pdf(a)]
     if not pdfs:
         quarantine(
@@ -212,7 +251,7 @@ def handle(
             reason="Thư gửi đến hộp thư công vụ nhưng không kèm tệp PDF văn bản.",
             folder=ctx.mailbox.quarantine_folder,
         )
-        return "quarantined.no-pdf"
+        return [], Outcome.NO_PDF
     reports = [(a, ctx.pdf.inspect(a.data)) for a in pdfs]
     for att, report in reports:
         if report.outcome != "ok":
@@ -225,14 +264,35 @@ def handle(
                 reason=f"{att.filename}: {READ_PROBLEMS.get(report.outcome, report.outcome)}",
                 folder=ctx.mailbox.quarantine_folder,
             )
-            return f"quarantined.{report.outcome}"
-    meta = from_page_text(reports[0][1].first_pages_text, ctx.settings.doc_types)
-    if meta.secrecy:
-        return _secret(ctx, msg, meta.secrecy)
-    policy = ctx.settings.intake
+            return reports, pdf_problem(report.outcome)
+    return reports, None
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Who the document is from, where its receipt goes ("" for none), and what the register notes of it."""
+
+    sender: str
+    receipt_to: str
+    warnings: list[str]
+    sources: dict[str, str]
+
+
+def _origin(
+    msg: ParsedMessage,
+    meta: IncomingMeta,
+    *,
+    machine: Machine | None,
+    forwarder: Person | None,
+    receipts_to_machines: bool,
+) -> _Origin:
+    """Fill ``meta`` from the email (or the forwarded header block) and say who the document is from.
+
+    A forward's original sender gets nothing; an automatic sender gets a receipt only if the policy says so.
+    """
     sender, receipt_to = msg.sender, msg.sender
     warnings: list[str] = []
-    extra_sources: dict[str, str] = {}
+    sources: dict[str, str] = {}
     if forwarder is not None:
         fwd = forwarded_header(msg.body) or ForwardedHeader()
         if fwd.sent is not None:
@@ -240,34 +300,47 @@ def handle(
         subject = fwd.subject or strip_prefixes(parse_subject(msg.subject).clean)
         from_email(subject, fwd.sender_name, fwd.sender or forwarder.email, meta, source="forward")
         sender, receipt_to = fwd.sender, ""
-        extra_sources["forwarded_by"] = forwarder.email
+        sources["forwarded_by"] = forwarder.email
         warnings.append(f"Văn bản do {forwarder.full_name} ({forwarder.email}) chuyển tiếp vào hộp thư công vụ.")
     else:
         from_email(msg.subject, msg.sender_name, msg.sender, meta)
     if machine is not None:
-        extra_sources["machine_sender"] = machine.reason[:120]
-        if not policy.receipts_to_machines:
+        sources["machine_sender"] = machine.reason[:120]
+        if not receipts_to_machines:
             receipt_to = ""
-    verdict = judge_signatures(reports)
-    action = {"ok": "register", "untrusted": policy.untrusted, "unsigned": policy.unsigned, "invalid": policy.invalid}[
-        verdict.category
-    ]
-    session = ctx.uow.session
-    unit = unit_by_code(session, ctx.mailbox.unit_code)
-    if action == "return":
-        if forwarder is not None:
-            reply_problem(
-                ctx,
-                msg,
-                person_name=forwarder.full_name,
-                reason="Văn bản chuyển tiếp không được vào sổ: " + " ".join(verdict.notes),
-            )
-        elif receipt_to:
-            send_refused(
-                ctx, msg.sender, msg, unit, subject=msg.subject, orig_number=meta.number, reasons=list(verdict.notes)
-            )
-        _audit_returned(ctx, msg, list(verdict.notes), answered=bool(receipt_to) or forwarder is not None)
-        return "intake.returned"
+    return _Origin(sender, receipt_to, warnings, sources)
+
+
+def _return(
+    ctx: FlowContext,
+    msg: ParsedMessage,
+    unit: Unit,
+    meta: IncomingMeta,
+    verdict: SignatureVerdict,
+    origin: _Origin,
+    forwarder: Person | None,
+) -> Outcome:
+    """Refuse the document for its signatures: the forwarder or the sender is told why (if anyone may be)."""
+    if forwarder is not None:
+        reply_problem(
+            ctx,
+            msg,
+            person_name=forwarder.full_name,
+            reason="Văn bản chuyển tiếp không được vào sổ: " + " ".join(verdict.notes),
+        )
+    elif origin.receipt_to:
+        send_refused(
+            ctx, msg.sender, msg, unit, subject=msg.subject, orig_number=meta.number, reasons=list(verdict.notes)
+        )
+    _audit_returned(ctx, msg, list(verdict.notes), answered=bool(origin.receipt_to) or forwarder is not None)
+    return Outcome.INTAKE_RETURNED
+
+
+def _stored_files(
+    ctx: FlowContext, msg: ParsedMessage, reports: list[tuple[Attachment, PdfReportView]]
+) -> list[IncomingFile]:
+    """Every attachment of ``msg`` put in the file store: the PDFs (with their signatures) first."""
+    assert ctx.files is not None
     files = [
         IncomingFile(
             sha256=ctx.files.put(att.data),
@@ -281,41 +354,32 @@ def handle(
     for other in msg.attachments:
         if not is_pdf(other):
             files.append(IncomingFile(ctx.files.put(other.data), other.filename, other.content_type, len(other.data)))
-    outcome, doc = register(
-        ctx,
-        sender,
-        msg,
-        unit,
-        meta,
-        files,
-        warnings=[*warnings, *verdict.notes],
-        paper=False,
-        actor=forwarder.email if forwarder is not None else msg.sender,
-        receipt_to=receipt_to,
-        extra_sources=extra_sources,
+    return files
+
+
+def _tell_forwarder(
+    ctx: FlowContext, msg: ParsedMessage, forwarder: Person, doc: Document, sender: str, outcome: Outcome
+) -> None:
+    audit.document_event(
+        ctx.uow.session,
+        doc,
+        at=ctx.now(),
+        tz=ctx.settings.tz,
+        actor=forwarder.email,
+        action="incoming.forwarded",
+        details={"forwarder": forwarder.email, "original_sender": sender, "outcome": outcome},
     )
-    if forwarder is not None:
-        audit.document_event(
-            session,
-            doc,
-            at=ctx.now(),
-            tz=ctx.settings.tz,
-            actor=forwarder.email,
-            action="incoming.forwarded",
-            details={"forwarder": forwarder.email, "original_sender": sender, "outcome": outcome},
-        )
-        enqueue(
-            ctx,
-            kind="forwarded",
-            to=forwarder.email,
-            template="paper_registered",
-            reply_to=msg,
-            document=doc,
-            person=forwarder,
-            doc=doc,
-            duplicate=outcome.endswith("duplicate"),
-        )
-    return outcome
+    enqueue(
+        ctx,
+        kind="forwarded",
+        to=forwarder.email,
+        template="paper_registered",
+        reply_to=msg,
+        document=doc,
+        person=forwarder,
+        doc=doc,
+        duplicate=outcome is Outcome.INTAKE_DUPLICATE,
+    )
 
 
 def register(
@@ -331,7 +395,7 @@ def register(
     actor: str,
     receipt_to: str | None = None,
     extra_sources: dict[str, str] | None = None,
-) -> tuple[str, Document]:
+) -> tuple[Outcome, Document]:
     """Register the document (or recognise a duplicate), route it and tell everyone.
 
     Returns the outcome name and the document (the existing one for a certain duplicate). A doubtful
@@ -366,7 +430,7 @@ def register(
         _tell_clerks_duplicate(ctx, unit, duplicate, sender or actor, receipt_resent=resend)
         if resend:
             send_registered(ctx, receipt_to, msg, unit, duplicate)
-        return "intake.duplicate", duplicate
+        return Outcome.INTAKE_DUPLICATE, duplicate
     if match is not None:
         other = match.document
         warnings = [
@@ -393,7 +457,7 @@ def register(
     if receipt_to and ctx.settings.intake.notify_sender_status:
         send_registered(ctx, receipt_to, msg, unit, doc)
     assign_and_notify(ctx, unit, doc, files, sender=sender)
-    return "intake.registered", doc
+    return Outcome.INTAKE_REGISTERED, doc
 
 
 def _tell_clerks_duplicate(

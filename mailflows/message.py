@@ -18,10 +18,12 @@ import email.policy
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
+from typing import TypeVar
 
 from vanthu.models.text import nfc
 
@@ -360,8 +362,8 @@ def _sender_problem(addr: str, from_header: str = "") -> str | None:
 _READ_ERRORS = (ValueError, TypeError, IndexError, AttributeError, LookupError, AssertionError)
 
 
-def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
-    """The shared reader of :func:`parse` (``strict``: raise MalformedMessage) and :func:`salvage`."""
+def _message(raw: bytes, *, strict: bool) -> EmailMessage:
+    """The parsed message; an empty one when even the header cannot be read (unless ``strict``)."""
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
@@ -369,6 +371,33 @@ def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
         if strict:
             raise MalformedMessage("không đọc được phần đầu (header) của thư", detail=str(exc)) from exc
         msg = EmailMessage()
+    return msg
+
+
+def _return_path(head: _Headers) -> str | None:
+    """The Return-Path address; "" for a null one (``<>``); None when the header is absent."""
+    if not head.has("Return-Path"):
+        return None
+    rp_raw = head.first("Return-Path")
+    return parseaddr(rp_raw)[1] if rp_raw not in ("<>", "") else ""
+
+
+T = TypeVar("T")
+
+
+def _part(read: Callable[[], T], default: T, *, strict: bool, what: str, sender: str, subject: str) -> T:
+    """``read()``; if it fails, MalformedMessage naming ``what`` could not be read (``strict``), else ``default``."""
+    try:
+        return read()
+    except _READ_ERRORS as exc:
+        if strict:
+            raise MalformedMessage(what, detail=str(exc), sender=sender, subject=subject) from exc
+        return default
+
+
+def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
+    """The shared reader of :func:`parse` (``strict``: raise MalformedMessage) and :func:`salvage`."""
+    msg = _message(raw, strict=strict)
     head = _Headers(msg, _body_charset(msg))
     from_header = head.first("From")
     subject = nfc(head.first("Subject"))
@@ -376,33 +405,29 @@ def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
     problem = _sender_problem(addr, from_header)
     if problem is not None and strict:
         raise MalformedMessage(problem, sender=nfc(from_header), subject=subject)
-    rp_raw = head.first("Return-Path") if head.has("Return-Path") else None
-    return_path: str | None = None
-    if rp_raw is not None:
-        return_path = parseaddr(rp_raw)[1] if rp_raw not in ("<>", "") else ""
-    headers = {low: head.first(low) for low in head.names()}
-    try:
-        body = nfc_lines(_body(msg))
-    except _READ_ERRORS as exc:
-        if strict:
-            raise MalformedMessage(
-                "không đọc được nội dung thư", detail=str(exc), sender=nfc(from_header), subject=subject
-            ) from exc
-        body = ""
-    try:
-        attachments = _attachments(msg)
-    except _READ_ERRORS as exc:
-        if strict:
-            raise MalformedMessage(
-                "không đọc được tệp gửi kèm của thư", detail=str(exc), sender=nfc(from_header), subject=subject
-            ) from exc
-        attachments = ()
+    shown = nfc(from_header)
+    body = _part(
+        lambda: nfc_lines(_body(msg)),
+        "",
+        strict=strict,
+        what="không đọc được nội dung thư",
+        sender=shown,
+        subject=subject,
+    )
+    none: tuple[Attachment, ...] = ()
+    attachments = _part(
+        lambda: _attachments(msg),
+        none,
+        strict=strict,
+        what="không đọc được tệp gửi kèm của thư",
+        sender=shown,
+        subject=subject,
+    )
     if not strict and not attachments:
         attachments = _attachments_tolerant(msg)
     to = tuple(a.lower() for _, a in getaddresses(head.all("To") + head.all("Cc")) if a)
-    sender = addr.lower() if problem is None else ""
     return ParsedMessage(
-        sender=sender,
+        sender=addr.lower() if problem is None else "",
         sender_name=nfc(name) if problem is None else (nfc(name) or nfc(from_header)),
         to=to,
         subject=subject,
@@ -411,8 +436,8 @@ def _read(raw: bytes, *, strict: bool) -> ParsedMessage:
         message_id=head.first("Message-ID"),
         in_reply_to=head.first("In-Reply-To"),
         references=_ids(head.first("References")),
-        headers=headers,
-        return_path=return_path,
+        headers={low: head.first(low) for low in head.names()},
+        return_path=_return_path(head),
         attachments=attachments,
         auth_results=tuple(head.all("Authentication-Results")),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.models import documents
 from vanthu.models.authority import may_cancel, unit_chain
@@ -15,7 +16,7 @@ from vanthu.models.numbering import NumberingError, parse_number
 from vanthu.models.tables import Person
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> Outcome:
     values = fields(msg.command_text)
     parsed = parse_number(argument or field(values, "so"))
     if parsed is None:
@@ -25,7 +26,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             person_name=person.full_name,
             reason="Chưa rõ số cần hủy: viết «Hủy số 15/QĐ-VKSQN» trong tiêu đề.",
         )
-        return "cancel.missing-number"
+        return Outcome.CANCEL_MISSING_NUMBER
     session = ctx.uow.session
     units = unit_chain(person.unit)
     found = documents.find_by_number(session, units, parsed)
@@ -43,7 +44,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             choices=[d.number_str for d in found],
             choice_key="Số",
         )
-        return "cancel.not-found" if not found else "cancel.ambiguous"
+        return Outcome.CANCEL_NOT_FOUND if not found else Outcome.CANCEL_AMBIGUOUS
     doc = found[0]
     if not may_cancel(person, doc):
         reply_problem(
@@ -56,12 +57,12 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             ),
             document=doc,
         )
-        return "cancel.refused"
+        return Outcome.CANCEL_REFUSED
     try:
         documents.cancel(session, doc, by=person, reason=field(values, "ly do"), at=ctx.now(), tz=ctx.settings.tz)
     except NumberingError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=str(exc), document=doc)
-        return "cancel.rejected"
+        return Outcome.CANCEL_REJECTED
     enqueue(
         ctx,
         kind="cancel",
@@ -73,4 +74,4 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         doc=doc,
         register=doc.register,
     )
-    return "cancel.done"
+    return Outcome.CANCEL_DONE

@@ -10,6 +10,7 @@ import re
 from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.people import drafter_symbol
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.models import documents
@@ -20,7 +21,7 @@ from vanthu.models.tables import Person
 _AFTER = re.compile(r"^\s*(?:sau|after)\s+(?:số\s+|so\s+)?", re.IGNORECASE)
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> Outcome:
     values = fields(msg.command_text)
     text = _AFTER.sub("", argument)
     parsed = parse_number(text)
@@ -31,7 +32,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             person_name=person.full_name,
             reason="Chưa rõ chèn sau số nào: viết «Chèn số sau 15/QĐ-VKSQN» trong tiêu đề.",
         )
-        return "insert.missing-number"
+        return Outcome.INSERT_MISSING_NUMBER
     session = ctx.uow.session
     found = documents.find_by_number(session, unit_chain(person.unit), parsed)
     if len(found) != 1:
@@ -47,7 +48,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             choices=[d.number_str for d in found],
             choice_key="Số",
         )
-        return "insert.not-found" if not found else "insert.ambiguous"
+        return Outcome.INSERT_NOT_FOUND if not found else Outcome.INSERT_AMBIGUOUS
     after = found[0]
     if not may_insert(person, after.unit):
         reply_problem(
@@ -56,7 +57,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             person_name=person.full_name,
             reason="Chỉ văn thư và lãnh đạo đơn vị được chèn số.",
         )
-        return "insert.refused"
+        return Outcome.INSERT_REFUSED
     given_type = field(values, "loai", "loai van ban")
     types = ctx.settings.doc_types.lookup(given_type) if given_type else []
     if not types:
@@ -71,7 +72,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             choices=[f"{t.code or '(không mã)'} — {t.name}" for t in types],
             choice_key="Loại",
         )
-        return "insert.type-unclear"
+        return Outcome.INSERT_TYPE_UNCLEAR
     try:
         doc = documents.insert_after(
             session,
@@ -87,7 +88,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         )
     except NumberingError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=str(exc))
-        return "insert.rejected"
+        return Outcome.INSERT_REJECTED
     enqueue(
         ctx,
         kind="insert",
@@ -99,4 +100,4 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         doc=doc,
         register=doc.register,
     )
-    return "insert.given"
+    return Outcome.INSERT_GIVEN

@@ -11,6 +11,7 @@ from __future__ import annotations
 from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.people import drafter_symbol
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.models import documents
@@ -61,7 +62,7 @@ def _with_diacritics(title: str, matched: Title | None) -> str:
     return matched.title + title[len(standard) :]
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> Outcome:
     """Reserve a number for the request in ``msg``; queue the reply. Returns the outcome name."""
     values = fields(msg.command_text)
     title = title or field(values, "trich yeu", "ten van ban")
@@ -73,7 +74,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> 
             reason="Thiếu tên loại và trích yếu văn bản: viết sau «Lấy số:» trong tiêu đề.",
             show_help=True,
         )
-        return "number.missing-title"
+        return Outcome.NUMBER_MISSING_TITLE
     matched = ctx.settings.titles.match(title)
     types = _choose_type(ctx, field(values, "loai", "loai van ban"), title, matched)
     if len(types) != 1:
@@ -94,7 +95,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> 
             choices=[f"{t.code or '(không mã)'} — {t.name}" for t in options],
             choice_key="Loại",
         )
-        return "number.type-unclear"
+        return Outcome.NUMBER_TYPE_UNCLEAR
     doc_type = types[0]
     secret = fold(field(values, "do mat", "mat")) in SECRECY
     session = ctx.uow.session
@@ -115,7 +116,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> 
             choices=[f"{r.code} — {r.name}" for r in all_regs],
             choice_key="Sổ",
         )
-        return "number.register-unclear"
+        return Outcome.NUMBER_REGISTER_UNCLEAR
     register = registers[0]
     title = _with_diacritics(title, matched)
     if register.secret:
@@ -151,4 +152,4 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, title: str) -> 
         register=register,
         matched=matched if not register.secret else None,
     )
-    return "number.given"
+    return Outcome.NUMBER_GIVEN

@@ -13,7 +13,7 @@ from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, from_page_text, marking
 from vanthu.mailflows.intake import is_pdf
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.outcomes import SECRET
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.people import clerks_of
 from vanthu.mailflows.quarantine import quarantine
 from vanthu.mailflows.replies import enqueue
@@ -22,7 +22,7 @@ from vanthu.models import assignments as work
 from vanthu.models import audit
 from vanthu.models.tables import Document, DocumentFile, Person, Unit
 
-ATTACHED = "intake.reply-attached"
+ATTACHED = Outcome.REPLY_ATTACHED
 MAX_QUOTED_CHARS = 8000
 
 
@@ -44,7 +44,7 @@ def recipients(ctx: FlowContext, doc: Document) -> list[Person]:
     return people
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, doc: Document) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, doc: Document) -> Outcome:
     """Attach ``msg`` (from outside the directory, about ``doc``) to the document and send it on.
 
     Guarantees: a secret marking (subject or page 1 of a PDF) sets the mail aside untouched as any secret
@@ -72,7 +72,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, doc: Document) -> str:
             folder=ctx.mailbox.quarantine_folder,
             marking=level,
         )
-        return SECRET
+        return Outcome.SECRET
     session = ctx.uow.session
     files: list[dict[str, str]] = []
     for att in msg.attachments:

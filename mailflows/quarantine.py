@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, marking
 from vanthu.mailflows.message import MalformedMessage, reachable_address
-from vanthu.mailflows.outcomes import SECRET as SECRET_OUTCOME
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.people import clerks_of, unit_by_code
 from vanthu.mailflows.replies import enqueue
 from vanthu.models.incoming import new_quarantine_item
@@ -79,7 +79,7 @@ def quarantine(
     return item
 
 
-def quarantine_malformed(ctx: FlowContext, exc: MalformedMessage, *, folder: str) -> str:
+def quarantine_malformed(ctx: FlowContext, exc: MalformedMessage, *, folder: str) -> Outcome:
     """Set aside a message the parser refused, telling the clerk what could be read; return the outcome.
 
     The notice shows the sender and subject as far as they could be read and the reason in Vietnamese.
@@ -99,7 +99,7 @@ def quarantine_malformed(ctx: FlowContext, exc: MalformedMessage, *, folder: str
             folder=folder,
             marking=level,
         )
-        return SECRET_OUTCOME
+        return Outcome.SECRET
     quarantine(
         ctx,
         sender=exc.sender[:255],
@@ -109,4 +109,4 @@ def quarantine_malformed(ctx: FlowContext, exc: MalformedMessage, *, folder: str
         reason=f"Thư không đọc được: {exc.reason}.",
         folder=folder,
     )
-    return "quarantined.malformed"
+    return Outcome.MALFORMED

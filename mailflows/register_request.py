@@ -24,6 +24,7 @@ from sqlalchemy import select
 from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.models import audit
 from vanthu.models.authority import CLERK, LEADER
@@ -76,14 +77,24 @@ def _which(words: str, registers: list[Register]) -> tuple[RegisterKind, Registe
     if follow_up:
         tokens = [t for t in tokens if t not in ("theo", "doi")]
     by_code = {fold(r.code): r for r in registers}
+    if any(t in by_code for t in tokens):
+        return _coded(tokens, by_code, follow_up)
+    return _named(tokens, follow_up)
+
+
+def _coded(tokens: list[str], by_code: dict[str, Register], follow_up: bool) -> tuple[RegisterKind, Register] | None:
+    """Exactly one register code among ``tokens`` (besides đến / đi): that register; else not understood."""
     coded = [by_code[t] for t in tokens if t in by_code]
-    if len(coded) == 1 and all(t in by_code or t in ("den", "di") for t in tokens):
-        reg = coded[0]
-        if follow_up:
-            return RegisterKind.FOLLOW_UP, reg
-        return (RegisterKind.OUTGOING if reg.direction == "out" else RegisterKind.INCOMING), reg
-    if coded:
+    if len(coded) != 1 or not all(t in by_code or t in ("den", "di") for t in tokens):
         return None
+    [reg] = coded
+    if follow_up:
+        return RegisterKind.FOLLOW_UP, reg
+    return (RegisterKind.OUTGOING if reg.direction == "out" else RegisterKind.INCOMING), reg
+
+
+def _named(tokens: list[str], follow_up: bool) -> tuple[RegisterKind, None] | None:
+    """đến, đi, theo dõi (đến) without a code: the unit's only register of that kind."""
     if follow_up and tokens in ([], ["den"]):
         return RegisterKind.FOLLOW_UP, None
     if tokens == ["den"]:
@@ -106,7 +117,7 @@ def _render(table: RegisterTable) -> tuple[bytes, bytes | None, str]:
     return xlsx.getvalue(), pdf.getvalue(), ""
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> Outcome:
     """Answer ``Sổ: <register> <period>`` from ``person``; return the outcome name.
 
     Guarantees: exactly one reply is queued. A person who is neither a clerk nor a leader, or a secret
@@ -119,7 +130,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
     session = ctx.uow.session
     if not person.active or not person.has_role(CLERK, LEADER):
         reply_problem(ctx, msg, person_name=person.full_name, reason=NOT_ALLOWED)
-        return "register.refused"
+        return Outcome.REGISTER_REFUSED
     unit = issuing_unit(person.unit)
     registers = _unit_registers(ctx, unit)
     found = find_period(argument)
@@ -136,7 +147,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             choices=[f"{r.code} — {r.name}" for r in registers if not r.secret],
             choice_key="Sổ",
         )
-        return "register.unclear"
+        return Outcome.REGISTER_UNCLEAR
     period, _rest = found
     kind, register = which
     tz = ctx.settings.tz
@@ -148,7 +159,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         table = rows(session, chosen, kind, start, end, tz, now=ctx.now())
     except SecretRegisterError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=str(exc))
-        return "register.refused"
+        return Outcome.REGISTER_REFUSED
     except RegisterChoiceError as exc:
         reply_problem(
             ctx,
@@ -158,10 +169,10 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             choices=exc.choices,
             choice_key="Sổ",
         )
-        return "register.unclear"
+        return Outcome.REGISTER_UNCLEAR
     except RegisterExportError as exc:
         reply_problem(ctx, msg, person_name=person.full_name, reason=f"{exc} {HOW_TO}")
-        return "register.unclear"
+        return Outcome.REGISTER_UNCLEAR
 
     if ctx.files is None:
         raise RuntimeError("the register flow needs the file store (ctx.files)")
@@ -202,4 +213,4 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             "files": [a["sha256"] for a in attachments],
         },
     )
-    return "register.sent"
+    return Outcome.REGISTER_SENT

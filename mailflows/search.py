@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.models.search import LIMIT, QueryKind, search, timeline
 from vanthu.models.tables import Person
@@ -23,8 +24,15 @@ HOW_TO = (
     "«Tra cứu: khởi tố bị can» (các từ có trong trích yếu, cơ quan ban hành; viết không dấu cũng được)."
 )
 
+_OUTCOMES = {
+    QueryKind.CASE: Outcome.SEARCH_CASE,
+    QueryKind.NUMBER: Outcome.SEARCH_NUMBER,
+    QueryKind.SENDER: Outcome.SEARCH_SENDER,
+    QueryKind.WORDS: Outcome.SEARCH_WORDS,
+}
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:
+
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> Outcome:
     """Run the query in the subject for ``person`` and queue one reply; return the outcome name.
 
     An empty query gets a reply explaining the forms of query (``search.empty-query``). Otherwise exactly
@@ -35,7 +43,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
     result = search(session, person, argument, limit=LIMIT)
     if result.kind is QueryKind.EMPTY:
         reply_problem(ctx, msg, person_name=person.full_name, reason=HOW_TO)
-        return f"search.{QueryKind.EMPTY.value}"
+        return Outcome.SEARCH_EMPTY_QUERY
     now = ctx.now()
     is_case = result.kind is QueryKind.CASE
     heading = f"Hồ sơ vụ án {result.label}" if is_case else f"Kết quả tra cứu «{result.query}»"
@@ -53,4 +61,4 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
         total=result.total,
         searched_at=now,
     )
-    return f"search.{result.kind.value}"
+    return _OUTCOMES[result.kind]

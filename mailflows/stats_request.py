@@ -13,6 +13,7 @@ import io
 
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
+from vanthu.mailflows.outcomes import Outcome
 from vanthu.mailflows.replies import enqueue, reply_problem
 from vanthu.models import audit
 from vanthu.models.authority import CLERK, LEADER
@@ -76,7 +77,7 @@ def headline(stats: Statistics) -> list[str]:
     ]
 
 
-def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> str:
+def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) -> Outcome:
     """Send ``person`` the statistics of the period named in ``argument``; return the outcome name.
 
     Someone who is neither clerk nor leader gets a refusal saying why (``stats.refused``); a period that
@@ -86,14 +87,14 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
     """
     if not person.has_role(CLERK, LEADER):
         reply_problem(ctx, msg, person_name=person.full_name, reason=NOT_ALLOWED)
-        return "stats.refused"
+        return Outcome.STATS_REFUSED
     now, tz = ctx.now(), ctx.settings.tz
     period = parse_period(argument, local_date(now, tz))
     if period is None:
         given = argument.strip()
         reason = (f"Không hiểu kỳ thống kê «{given}». " if given else "Chưa có kỳ thống kê. ") + PERIOD_FORMS
         reply_problem(ctx, msg, person_name=person.full_name, reason=reason)
-        return "stats.bad-period"
+        return Outcome.STATS_BAD_PERIOD
     if ctx.files is None:
         raise RuntimeError("the file store is not configured: the statistics workbook cannot be kept")
     session = ctx.uow.session
@@ -141,4 +142,4 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             "outgoing": stats.unit_total.outgoing,
         },
     )
-    return "stats.sent"
+    return Outcome.STATS_SENT

@@ -160,25 +160,33 @@ def find_duplicate(
         )
         .order_by(Document.id)
     ).scalars()
-    number, wanted = fold(orig_number).replace(" ", ""), fold(issuer)
-    mine = sources or {}
+    number = fold(orig_number).replace(" ", "")
     doubtful: Document | None = None
     for doc in candidates:
         if fold(doc.orig_number).replace(" ", "") != number:
             continue
-        theirs = doc.field_sources or {}
-        other = fold(doc.issuer)
-        # A difference counts only between fields both read with confidence: an issuer guessed from the
-        # sender's address, or a date from a mail header, may be wrong.
-        issuer_known = bool(wanted and other) and _confident(mine, "issuer") and _confident(theirs, "issuer")
-        date_known = orig_date is not None and doc.orig_date is not None
-        date_known = date_known and _confident(mine, "date") and _confident(theirs, "date")
-        if (issuer_known and other != wanted) or (date_known and orig_date != doc.orig_date):
-            continue
-        if issuer_known and date_known and _confident(mine, "number") and _confident(theirs, "number"):
+        verdict = _repeats(doc, issuer=fold(issuer), orig_date=orig_date, mine=sources or {})
+        if verdict is True:
             return DuplicateMatch(doc, certain=True)
-        doubtful = doubtful or doc
+        if verdict is False:
+            doubtful = doubtful or doc
     return DuplicateMatch(doubtful, certain=False) if doubtful is not None else None
+
+
+def _repeats(doc: Document, *, issuer: str, orig_date: dt.date | None, mine: dict[str, str]) -> bool | None:
+    """Whether a new document with ``doc``'s number repeats it: True certainly, False maybe, None not at all.
+
+    A difference counts only between fields both read with confidence: an issuer guessed from the
+    sender's address, or a date from a mail header, may be wrong. ``issuer`` is folded.
+    """
+    theirs = doc.field_sources or {}
+    other = fold(doc.issuer)
+    issuer_known = bool(issuer and other) and _confident(mine, "issuer") and _confident(theirs, "issuer")
+    date_known = orig_date is not None and doc.orig_date is not None
+    date_known = date_known and _confident(mine, "date") and _confident(theirs, "date")
+    if (issuer_known and other != issuer) or (date_known and orig_date != doc.orig_date):
+        return None
+    return issuer_known and date_known and _confident(mine, "number") and _confident(theirs, "number")
 
 
 def register_incoming(

@@ -128,6 +128,14 @@ def parse_period(text: str, today: dt.date) -> Period | None:
     t = fold(text).strip(" .;:,")
     if not t:
         return None
+    relative = _relative_period(t, today)
+    if relative is not None:
+        return relative
+    return _written_period(t, today)
+
+
+def _relative_period(t: str, today: dt.date) -> Period | None:
+    """``tháng này``, ``tháng trước``, ``năm nay``, ``năm trước`` / ``năm ngoái`` (``t`` folded)."""
     if t == "thang nay":
         return month_period(today.year, today.month)
     if t == "thang truoc":
@@ -137,6 +145,11 @@ def parse_period(text: str, today: dt.date) -> Period | None:
         return year_period(today.year)
     if t in ("nam truoc", "nam ngoai"):
         return year_period(today.year - 1)
+    return None
+
+
+def _written_period(t: str, today: dt.date) -> Period | None:
+    """A range of days, a month, a month of this year, a range of years or a year, written out (``t`` folded)."""
     if m := _RANGE.fullmatch(t):
         start, end = _date(*m.group(1, 2, 3)), _date(*m.group(4, 5, 6))
         if start is None or end is None or end < start:
@@ -539,55 +552,16 @@ def compute(session: Session, unit_ids: Sequence[int], period: Period, tz: dt.tz
     handling = _handling(session, ids, period, now)
     with_register = set(session.execute(select(Register.unit_id).where(Register.unit_id.in_(ids))).scalars())
 
-    units: list[UnitFigures] = []
-    for unit in _tree_order(all_units[i] for i in ids if i in all_units):
-        if unit.id in with_register or unit.id in doc_counts or unit.id in handling:
-            units.append(_unit_figures(unit, doc_counts.get(unit.id, _DocCounts()), handling.get(unit.id, _Handling())))
-    all_counts, all_handling = _DocCounts(), _Handling()
-    for c in doc_counts.values():
-        for name in ("incoming_paper", "incoming_electronic", "outgoing", "cancelled", "signed"):
-            setattr(all_counts, name, getattr(all_counts, name) + getattr(c, name))
-    for h in handling.values():
-        all_handling.assigned += h.assigned
-        all_handling.done += h.done
-        all_handling.done_late += h.done_late
-        all_handling.open_overdue += h.open_overdue
-        all_handling.to_assign += h.to_assign
-        all_handling.to_finish += h.to_finish
-    unit_total = _unit_figures(None, all_counts, all_handling)
-
+    units = [
+        _unit_figures(unit, doc_counts.get(unit.id, _DocCounts()), handling.get(unit.id, _Handling()))
+        for unit in _tree_order(all_units[i] for i in ids if i in all_units)
+        if unit.id in with_register or unit.id in doc_counts or unit.id in handling
+    ]
+    unit_total = _unit_figures(None, _pool_counts(doc_counts.values()), _pool_handling(handling.values()))
     per_assignee = _assignees(session, ids, period, tz, now)
-    people = {
-        p.id: p
-        for p in session.execute(
-            select(Person).where(Person.id.in_([i for kind, i in per_assignee if kind == PERSON]))
-        ).scalars()
-    }
-    assignees: list[AssigneeFigures] = []
-    for (kind, ident), f in per_assignee.items():
-        if kind == PERSON:
-            p = people[ident]
-            unit_name = all_units[p.unit_id].name if p.unit_id in all_units else ""
-            assignees.append(_assignee_figures(PERSON, ident, p.full_name, p.email, unit_name, f))
-        else:
-            u = all_units[ident]
-            assignees.append(_assignee_figures(UNIT, ident, f"{u.name} (giao cả đơn vị)", "", u.name, f))
-    assignees.sort(key=lambda r: (r.kind != PERSON, fold(r.unit_name), fold(r.name), r.assignee_id or 0))
+    assignees = _assignee_rows(session, all_units, per_assignee)
     assignee_total = _assignee_figures(TOTAL, None, "Tổng cộng", "", "", _pool(per_assignee.values()))
-
-    years = []
-    for year in range(period.start.year, period.end.year + 1):
-        c = year_counts.get(year, _DocCounts())
-        years.append(
-            YearFigures(
-                year=year,
-                incoming_paper=c.incoming_paper,
-                incoming_electronic=c.incoming_electronic,
-                incoming=c.incoming_paper + c.incoming_electronic,
-                outgoing=c.outgoing,
-                signed=c.signed,
-            )
-        )
+    years = _year_rows(period, year_counts)
     year_total = YearFigures(
         year=None,
         incoming_paper=sum(y.incoming_paper for y in years),
@@ -611,3 +585,64 @@ def compute(session: Session, unit_ids: Sequence[int], period: Period, tz: dt.tz
         year_total=year_total,
         notes=notes,
     )
+
+
+def _pool_counts(counts: Iterable[_DocCounts]) -> _DocCounts:
+    total = _DocCounts()
+    for c in counts:
+        for name in ("incoming_paper", "incoming_electronic", "outgoing", "cancelled", "signed"):
+            setattr(total, name, getattr(total, name) + getattr(c, name))
+    return total
+
+
+def _pool_handling(handling: Iterable[_Handling]) -> _Handling:
+    total = _Handling()
+    for h in handling:
+        total.assigned += h.assigned
+        total.done += h.done
+        total.done_late += h.done_late
+        total.open_overdue += h.open_overdue
+        total.to_assign += h.to_assign
+        total.to_finish += h.to_finish
+    return total
+
+
+def _assignee_rows(
+    session: Session, all_units: dict[int, Unit], per_assignee: dict[tuple[str, int], _Assignee]
+) -> list[AssigneeFigures]:
+    """One row per person or whole unit assigned, people first, by unit name then name (folded)."""
+    people = {
+        p.id: p
+        for p in session.execute(
+            select(Person).where(Person.id.in_([i for kind, i in per_assignee if kind == PERSON]))
+        ).scalars()
+    }
+    assignees: list[AssigneeFigures] = []
+    for (kind, ident), f in per_assignee.items():
+        if kind == PERSON:
+            p = people[ident]
+            unit_name = all_units[p.unit_id].name if p.unit_id in all_units else ""
+            assignees.append(_assignee_figures(PERSON, ident, p.full_name, p.email, unit_name, f))
+        else:
+            u = all_units[ident]
+            assignees.append(_assignee_figures(UNIT, ident, f"{u.name} (giao cả đơn vị)", "", u.name, f))
+    assignees.sort(key=lambda r: (r.kind != PERSON, fold(r.unit_name), fold(r.name), r.assignee_id or 0))
+    return assignees
+
+
+def _year_rows(period: Period, year_counts: dict[int, _DocCounts]) -> list[YearFigures]:
+    """One row per calendar year the period touches, empty years included."""
+    years = []
+    for year in range(period.start.year, period.end.year + 1):
+        c = year_counts.get(year, _DocCounts())
+        years.append(
+            YearFigures(
+                year=year,
+                incoming_paper=c.incoming_paper,
+                incoming_electronic=c.incoming_electronic,
+                incoming=c.incoming_paper + c.incoming_electronic,
+                outgoing=c.outgoing,
+                signed=c.signed,
+            )
+        )
+    return years

@@ -33,7 +33,7 @@ def test_failing_message_is_retried_with_backoff_then_quarantined(
     monkeypatch.setattr(dispatch, "handle", boom)
     msg = request(OFFICER, "Lấy số: Báo cáo", "Loại: BC\n")
     [first] = send(app, msg)
-    assert first.outcome == "failed.attempt-1" and first.moved_to is None
+    assert first.label == "failed.attempt-1" and first.attempts == 1 and first.moved_to is None
     source = inbox_root(app)
     processor = Processor(app, app.config.mailboxes[0])
     assert processor.drain(source) == []  # not due yet: the retry waits
@@ -45,7 +45,7 @@ def test_failing_message_is_retried_with_backoff_then_quarantined(
         clock.set(row.next_attempt_at)
         [result] = processor.drain(source)
         expected = "quarantined.failed" if attempt == app.config.service.max_attempts else f"failed.attempt-{attempt}"
-        assert result.outcome == expected
+        assert result.label == expected
     assert delays == [30.0, 60.0, 120.0, 240.0]  # retry_base_seconds, doubling
     assert source.uids() == []
     [kept] = _folder(source, "Quarantine")

@@ -253,8 +253,19 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 
 def _check_references(cfg: Config) -> list[tuple[str, str]]:
-    errors: list[tuple[str, str]] = []
+    """Every reference between sections that does not hold, as (location, message), in section order."""
     codes = [u.code for u in cfg.units]
+    return [
+        *_check_units(cfg, codes),
+        *_check_registers(cfg, codes),
+        *_check_mailboxes(cfg, codes),
+        *_check_routing(cfg, codes),
+        *_check_env("smtp.password_env", cfg.smtp.password_env),
+    ]
+
+
+def _check_units(cfg: Config, codes: list[str]) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
     for i, u in enumerate(cfg.units):
         if codes.count(u.code) > 1:
             errors.append((f"units[{i}].code", f"unit code {u.code!r} is used more than once"))
@@ -262,6 +273,11 @@ def _check_references(cfg: Config) -> list[tuple[str, str]]:
             errors.append((f"units[{i}].parent", f"no unit with code {u.parent!r}"))
         if u.level == "department" and not u.parent:
             errors.append((f"units[{i}].parent", "a department needs a parent unit"))
+    return errors
+
+
+def _check_registers(cfg: Config, codes: list[str]) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for i, r in enumerate(cfg.registers):
         if r.unit not in codes:
@@ -269,6 +285,11 @@ def _check_references(cfg: Config) -> list[tuple[str, str]]:
         if (r.unit, r.code) in seen:
             errors.append((f"registers[{i}].code", f"register {r.code!r} is defined twice for {r.unit}"))
         seen.add((r.unit, r.code))
+    return errors
+
+
+def _check_mailboxes(cfg: Config, codes: list[str]) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
     names = [m.name for m in cfg.mailboxes]
     for i, m in enumerate(cfg.mailboxes):
         if m.unit not in codes:
@@ -277,8 +298,13 @@ def _check_references(cfg: Config) -> list[tuple[str, str]]:
             errors.append((f"mailboxes[{i}].name", f"mailbox name {m.name!r} is used more than once"))
         if m.kind == "imap" and not m.user:
             errors.append((f"mailboxes[{i}].user", "an IMAP mailbox needs a user"))
-        if m.kind == "imap" and m.password_env and m.password_env not in os.environ:
-            errors.append((f"mailboxes[{i}].password_env", f"environment variable {m.password_env} is not set"))
+        if m.kind == "imap":
+            errors.extend(_check_env(f"mailboxes[{i}].password_env", m.password_env))
+    return errors
+
+
+def _check_routing(cfg: Config, codes: list[str]) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
     for key in ("extra_days_off", "extra_working_days"):
         for i, value in enumerate(getattr(cfg.routing, key)):
             try:
@@ -287,9 +313,14 @@ def _check_references(cfg: Config) -> list[tuple[str, str]]:
                 errors.append((f"routing.{key}[{i}]", f"not an ISO date (YYYY-MM-DD): {value!r}"))
     if cfg.routing.default_pack and cfg.routing.default_pack_unit not in codes:
         errors.append(("routing.default_pack_unit", f"no unit with code {cfg.routing.default_pack_unit!r}"))
-    if cfg.smtp.password_env and cfg.smtp.password_env not in os.environ:
-        errors.append(("smtp.password_env", f"environment variable {cfg.smtp.password_env} is not set"))
     return errors
+
+
+def _check_env(where: str, variable: str) -> list[tuple[str, str]]:
+    """A password named by environment variable ``variable`` (if any) must be set."""
+    if variable and variable not in os.environ:
+        return [(where, f"environment variable {variable} is not set")]
+    return []
 
 
 def _read_people(path: Path, unit_codes: set[str]) -> tuple[tuple[Person, ...], list[tuple[str, str]]]:

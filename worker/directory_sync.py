@@ -19,6 +19,26 @@ from vanthu.worker.config import Config
 def sync(session: Session, config: Config, *, now: dt.datetime) -> dict[str, int]:
     """Apply the configuration; returns counts of what changed (and audits them when non-zero)."""
     changes = {"units": 0, "registers": 0, "people_added": 0, "people_changed": 0, "people_deactivated": 0}
+    units = _sync_units(session, config, changes)
+    _sync_registers(session, config, units, changes)
+    _sync_people(session, config, units, changes)
+    session.flush()
+    if any(changes.values()):
+        audit.append(
+            session,
+            at=now,
+            tz=config.tz,
+            actor="vanthu",
+            action="config.sync",
+            object_type="directory",
+            object_id="config",
+            details=changes,
+        )
+    return changes
+
+
+def _sync_units(session: Session, config: Config, changes: dict[str, int]) -> dict[str, Unit]:
+    """Add or update every configured unit, then its parent and mailbox; every unit by code."""
     units = {u.code: u for u in session.execute(select(Unit)).scalars()}
     for uc in config.units:
         unit = units.get(uc.code)
@@ -39,6 +59,10 @@ def sync(session: Session, config: Config, *, now: dt.datetime) -> dict[str, int
             unit.parent_id = parent_id
             unit.mailbox_address = mail.get(uc.code)
             changes["units"] += 1
+    return units
+
+
+def _sync_registers(session: Session, config: Config, units: dict[str, Unit], changes: dict[str, int]) -> None:
     regs = {(r.unit_id, r.code): r for r in session.execute(select(Register)).scalars()}
     for rc in config.registers:
         unit = units[rc.unit]
@@ -62,44 +86,26 @@ def sync(session: Session, config: Config, *, now: dt.datetime) -> dict[str, int
             for k, v in values.items():
                 setattr(reg, k, v)
             changes["registers"] += 1
+
+
+def _sync_people(session: Session, config: Config, units: dict[str, Unit], changes: dict[str, int]) -> None:
+    """Add or update the listed people; deactivate (never delete) the active ones no longer listed."""
     people = {p.email: p for p in session.execute(select(Person)).scalars()}
     listed = set()
     for pc in config.people:
         listed.add(pc.email)
         unit_id = units[pc.unit].id
         person = people.get(pc.email)
+        wanted = (pc.full_name, unit_id, list(pc.roles), True)
         if person is None:
             session.add(
                 Person(email=pc.email, full_name=pc.full_name, unit_id=unit_id, roles=list(pc.roles), active=True)
             )
             changes["people_added"] += 1
-        elif (person.full_name, person.unit_id, list(person.roles), person.active) != (
-            pc.full_name,
-            unit_id,
-            list(pc.roles),
-            True,
-        ):
-            person.full_name, person.unit_id, person.roles, person.active = (
-                pc.full_name,
-                unit_id,
-                list(pc.roles),
-                True,
-            )
+        elif (person.full_name, person.unit_id, list(person.roles), person.active) != wanted:
+            person.full_name, person.unit_id, person.roles, person.active = wanted
             changes["people_changed"] += 1
     for email, person in people.items():
         if email not in listed and person.active:
             person.active = False
             changes["people_deactivated"] += 1
-    session.flush()
-    if any(changes.values()):
-        audit.append(
-            session,
-            at=now,
-            tz=config.tz,
-            actor="vanthu",
-            action="config.sync",
-            object_type="directory",
-            object_id="config",
-            details=changes,
-        )
-    return changes

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from vanthu.mailflows import dispatch
 from vanthu.mailflows.message import MalformedMessage, parse
-from vanthu.mailflows.outcomes import goes_to_quarantine, must_forget
+from vanthu.mailflows.outcomes import Folder, Outcome, must_forget
 from vanthu.mailflows.quarantine import quarantine, quarantine_malformed
 from vanthu.models import ledger
 from vanthu.models.ledger import Claim, MessageKey
@@ -44,9 +44,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Result:
+    """What became of one message: its outcome, and the folder it was moved to (None: left in the inbox)."""
+
     uid: int
-    outcome: str
+    outcome: Outcome
     moved_to: str | None
+    attempts: int = 0  # for Outcome.RETRY: how many tries have failed so far
+
+    @property
+    def label(self) -> str:
+        """The outcome as logged: ``failed.attempt-<n>`` for a retry, the outcome's name otherwise."""
+        return f"{self.outcome}-{self.attempts}" if self.outcome is Outcome.RETRY else str(self.outcome)
 
 
 class Processor:
@@ -113,37 +121,49 @@ class Processor:
             return None
         sha = app.rawstore.put(raw)
         key = MessageKey(self.mailbox.name, source.uidvalidity(), uid)
+        attempts = 0
         try:
-            outcome, folder = self._decide(key, raw, sha)
+            outcome = self._decide(key, raw, sha)
         except Exception as exc:  # any failure of one message must not stop the worker
             if is_infrastructure_fault(exc):
                 raise  # the database or the disk, not the message: the watcher waits for it to return
             log.warning("message %s uid=%s failed: %s", self.mailbox.name, uid, exc)
-            outcome, folder = self._record_failure(key, raw, sha, exc)
-        if outcome == Claim.NOT_DUE.value:
-            return None
+            outcome, attempts = self._record_failure(key, raw, sha, exc)
+        if outcome is None:
+            return None  # not yet due for another try
+        folder = self.folder_of(outcome)
         if folder is not None:
             source.move(uid, folder)
-        log.info("message %s uid=%s sha256=%s: %s", self.mailbox.name, uid, sha[:12], outcome)
+        result = Result(uid, outcome, folder, attempts)
+        log.info("message %s uid=%s sha256=%s: %s", self.mailbox.name, uid, sha[:12], result.label)
         app.wake_outbox()
-        return Result(uid, outcome, folder)
+        return result
 
-    def _decide(self, key: MessageKey, raw: bytes, sha: str) -> tuple[str, str | None]:
+    def folder_of(self, outcome: Outcome) -> str | None:
+        """The mailbox folder ``outcome`` sends a message to; None when it stays in the inbox."""
+        return {
+            Folder.PROCESSED: self.mailbox.processed,
+            Folder.QUARANTINE: self.mailbox.quarantine,
+            Folder.INBOX: None,
+        }[outcome.folder]
+
+    def _decide(self, key: MessageKey, raw: bytes, sha: str) -> Outcome | None:
+        """Claim, run the flow and commit; the outcome, or None when the message is not yet due again."""
         app, mb = self.app, self.mailbox
         now = app.clock.now()
         with app.uow() as uow:
             claimed = ledger.claim(uow.session, key, sha256=sha, now=now)
             if claimed.claim is Claim.DONE:
                 uow.commit()
-                return "already-done", mb.processed
+                return Outcome.ALREADY_DONE
             if claimed.claim is Claim.QUARANTINED:
                 uow.commit()
                 if claimed.row is not None and must_forget(claimed.row.outcome):
                     # Killed between the commit and the deletion last time: finish forgetting it now.
                     app.rawstore.delete(sha)
-                return "already-quarantined", mb.quarantine
+                return Outcome.ALREADY_QUARANTINED
             if claimed.claim is Claim.NOT_DUE:
-                return Claim.NOT_DUE.value, None
+                return None
             row = claimed.row
             assert row is not None
             ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256=sha, pdf=self.pdf)
@@ -151,30 +171,30 @@ class Processor:
                 msg = parse(raw)
             except MalformedMessage as exc:
                 outcome = quarantine_malformed(ctx, exc, folder=mb.quarantine)
-                forget = must_forget(outcome)
+                forget = outcome.secret
                 row.state, row.finished_at = "quarantined", now
-                row.outcome = outcome if forget else "malformed"
+                row.outcome = outcome.ledger
                 row.last_error = "" if forget else str(exc)
                 row.sender, row.subject = exc.sender[:255], "" if forget else exc.subject
                 uow.commit()
                 if forget:
                     app.rawstore.delete(sha)
-                return outcome, mb.quarantine
+                return outcome
             row.message_id = msg.message_id[:998]
             row.sender = msg.sender[:255]
             row.subject = msg.subject
             outcome = dispatch.handle(ctx, msg)
-            forget = must_forget(outcome)
+            forget = outcome.secret
             if forget:
                 row.subject = ""
                 row.message_id = ""
-            row.state = "quarantined" if goes_to_quarantine(outcome) else "done"
-            row.outcome, row.finished_at = outcome, now
+            row.state = "quarantined" if outcome.folder is Folder.QUARANTINE else "done"
+            row.outcome, row.finished_at = outcome.ledger, now
             uow.commit()
         if forget:
             # A secret document must not stay on an internet-connected system: only its hash remains.
             app.rawstore.delete(sha)
-        return outcome, mb.quarantine if goes_to_quarantine(outcome) else mb.processed
+        return outcome
 
     def _oversize(self, source: MailSource, uid: int, size: int, limit: int) -> Result | None:
         """A message too large to download is set aside on the server, untouched, and the clerk is told.
@@ -192,7 +212,7 @@ class Processor:
             if claimed.claim is Claim.CLAIMED:
                 row = claimed.row
                 assert row is not None
-                row.state, row.outcome, row.finished_at = "quarantined", "quarantined.too-large", now
+                row.state, row.outcome, row.finished_at = "quarantined", Outcome.PDF_TOO_LARGE.ledger, now
                 ctx = app.flow_context(uow, mb, ledger_id=row.id, sha256="")
                 quarantine(
                     ctx,
@@ -208,11 +228,12 @@ class Processor:
                 )
             uow.commit()
         source.move(uid, mb.quarantine)
-        log.info("message %s uid=%s (%s bytes): quarantined.too-large", mb.name, uid, size)
+        log.info("message %s uid=%s (%s bytes): %s", mb.name, uid, size, Outcome.PDF_TOO_LARGE)
         app.wake_outbox()
-        return Result(uid, "quarantined.too-large", mb.quarantine)
+        return Result(uid, Outcome.PDF_TOO_LARGE, mb.quarantine)
 
-    def _record_failure(self, key: MessageKey, raw: bytes, sha: str, exc: Exception) -> tuple[str, str | None]:
+    def _record_failure(self, key: MessageKey, raw: bytes, sha: str, exc: Exception) -> tuple[Outcome, int]:
+        """Count the failure; the outcome (a retry, or quarantined after the last try) and the tries so far."""
         app, mb = self.app, self.mailbox
         now = app.clock.now()
         error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -228,7 +249,7 @@ class Processor:
             )
             if row.state != "quarantined":
                 uow.commit()
-                return f"failed.attempt-{row.attempts}", None
+                return Outcome.RETRY, row.attempts
             try:
                 msg = parse(raw)
                 sender, subject = msg.sender, msg.subject
@@ -245,4 +266,4 @@ class Processor:
                 folder=mb.quarantine,
             )
             uow.commit()
-            return "quarantined.failed", mb.quarantine
+            return Outcome.FAILED, row.attempts
