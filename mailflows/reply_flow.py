@@ -25,14 +25,14 @@ from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.dates import end_of_day, parse_date
 from vanthu.mailflows.lookup import Target, resolve
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.people import clerks_of
 from vanthu.mailflows.receipts import send_status
-from vanthu.mailflows.replies import enqueue, reply_problem
-from vanthu.mailflows.routing_step import leaders_of
+from vanthu.mailflows.replies import reply_problem
 from vanthu.models import assignments as work
 from vanthu.models.authority import holds, may_assign, may_close
 from vanthu.models.clock import local_date
+from vanthu.models.directory import nearest_clerks, nearest_leaders
 from vanthu.models.edxml import ASSIGNED, DONE, IN_PROGRESS
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Assignment, Document, Person, Unit
 from vanthu.models.text import fold
 
@@ -79,7 +79,7 @@ def _targets(ctx: FlowContext, text: str) -> tuple[list[Target], list[str]]:
 def _people(ctx: FlowContext, target: Target) -> list[Person]:
     if target.person is not None:
         return [target.person]
-    return leaders_of(ctx, target.unit) if target.unit is not None else []
+    return nearest_leaders(ctx.uow.session, target.unit) if target.unit is not None else []
 
 
 def _files(ctx: FlowContext, doc: Document) -> list[dict[str, str]]:
@@ -392,7 +392,7 @@ def _complete(r: _Reply) -> str:
     if a.deadline_at is not None:
         line += " Đúng hạn." if now <= a.deadline_at else " Trễ hạn."
     assigner = session.execute(select(Person).where(Person.email == a.assigned_by)).scalar_one_or_none()
-    for leader in [assigner] if assigner else leaders_of(ctx, doc.unit):
+    for leader in [assigner] if assigner else nearest_leaders(ctx.uow.session, doc.unit):
         if leader.email != person.email:
             _confirm(ctx, r.msg, leader, doc, "done", [f"{person.full_name}: {line}"])
     _confirm(ctx, r.msg, person, doc, "done", [*r.done_lines, line])
@@ -414,7 +414,7 @@ def _extend(r: _Reply) -> str:
         )
     except work.AssignmentError as exc:
         raise all_or_nothing.CommandFailed(str(exc), "reply.extension-rejected") from exc
-    for leader in leaders_of(ctx, doc.unit):
+    for leader in nearest_leaders(ctx.uow.session, doc.unit):
         enqueue(
             ctx,
             kind="extension",
@@ -465,7 +465,7 @@ def _give_back(r: _Reply) -> str:
         work.give_back(session, doc, by=person, reason=back, at=r.now, tz=r.tz)
     except work.AssignmentError as exc:
         raise all_or_nothing.CommandFailed(str(exc), "reply.give-back-rejected") from exc
-    for p in clerks_of(session, doc.unit) + leaders_of(ctx, doc.unit):
+    for p in nearest_clerks(session, doc.unit) + nearest_leaders(ctx.uow.session, doc.unit):
         _confirm(ctx, r.msg, p, doc, "given-back", [f"{person.full_name} trả lại văn bản: {back}"])
     return "reply.given-back"
 
