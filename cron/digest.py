@@ -968,11 +968,3 @@ def send_digests(
         sink.finish(session, DIGEST, unit_code, period, now=now)
         sink.commit(ctx)
         return len(leaders) + len(clerks)
-
-
-def digest_units(session: Session) -> list[str]:
-    """Codes of the units that have leaders of their own (each gets its digest), by code."""
-    rows = session.execute(select(Person.unit_id, Person.roles).where(Person.active.is_(True))).all()
-    with_leaders = {uid for uid, roles in rows if LEADER in (roles or [])}
-    units = session.execute(select(Unit.id, Unit.code).order_by(Unit.code)).all()
-    return [code for uid, code in units if uid in with_leaders]

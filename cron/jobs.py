@@ -40,7 +40,7 @@ from typing import Any, Protocol
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from vanthu.cron.digest import ContextFactory, digest_units, send_digests
+from vanthu.cron.digest import ContextFactory, send_digests
 from vanthu.cron.overdue import (
     first_working_day_of_week,
     in_working_hours,
@@ -50,6 +50,7 @@ from vanthu.cron.overdue import (
 )
 from vanthu.cron.sinks import OUTBOX, ReportSink
 from vanthu.models.clock import Clock, local_date
+from vanthu.models.directory import units_with_own_leaders
 from vanthu.models.ports import ReportContext, ReportSettings
 from vanthu.models.tables import Unit
 from vanthu.models.uow import UnitOfWork
@@ -175,7 +176,7 @@ def run_digests(
         return 0
     factory, worker = context_factory(app), worker_name()
     with app.uow() as uow:
-        codes = digest_units(uow.session)
+        codes = units_with_own_leaders(uow.session)
     return _each(
         app, "digest", codes, lambda code: send_digests(factory, code, local.date(), now, sink=sink, worker=worker)
     )
@@ -235,7 +236,7 @@ def run_weekly(
         return 0
     factory, worker = context_factory(app), worker_name()
     with app.uow() as uow:
-        codes = digest_units(uow.session)
+        codes = units_with_own_leaders(uow.session)
     return _each(
         app, "weekly report", codes, lambda code: send_weekly(factory, code, today, now, sink=sink, worker=worker)
     )

@@ -51,6 +51,22 @@ def unit_by_code(session: Session, code: str) -> Unit:
     return unit
 
 
+def unit_codes(session: Session) -> list[str]:
+    """Every unit's code, sorted (to say which codes exist when one is unknown)."""
+    return list(session.execute(select(Unit.code).order_by(Unit.code)).scalars())
+
+
+def units_with_own_leaders(session: Session) -> list[str]:
+    """Codes of the units that have active leaders of their own (each gets its digest and weekly report), sorted.
+
+    Two statements whatever the number of people: the roles are read in bulk, not per unit.
+    """
+    rows = session.execute(select(Person.unit_id, Person.roles).where(Person.active.is_(True))).all()
+    with_leaders = {uid for uid, roles in rows if LEADER in (roles or [])}
+    units = session.execute(select(Unit.id, Unit.code).order_by(Unit.code)).all()
+    return [code for uid, code in units if uid in with_leaders]
+
+
 def drafter_symbol(person: Person) -> str:
     """The drafting department's symbol for a công văn number (``VP`` in ``12/VKSQN-VP``)."""
     return person.unit.symbol if person.unit.level == "department" else ""
