@@ -40,7 +40,7 @@ from vanthu.cron.sinks import ReportSink
 from vanthu.models import report_runs
 from vanthu.models.authority import LEADER
 from vanthu.models.calendar import WorkCalendar
-from vanthu.models.deadlines import URGENT_LEVELS
+from vanthu.models.deadlines import URGENT_LEVELS, URGENT_WITHIN
 from vanthu.models.directory import nearest_clerks, own_leaders, unit_by_code
 from vanthu.models.ports import ReportContext
 from vanthu.models.search import late_text
@@ -867,7 +867,7 @@ def build_digest(
         now=now,
         today_end=start_of(day + dt.timedelta(days=1), tz),
         next_end=start_of(next_day + dt.timedelta(days=1), tz),
-        urgent_end=now + dt.timedelta(hours=24),
+        urgent_end=now + URGENT_WITHIN,
     )
     incoming_total, incoming_by_urgency, incoming_units = _incoming(session, scope, directory, since, until)
     tasks = _tasks(session, scope, directory, windows, tz, dialect)
