@@ -51,7 +51,13 @@ def enqueue(
     attachments: list[dict[str, str]] | None = None,
     **variables: Any,
 ) -> OutboxMessage:
-    """Render ``template`` and queue it for ``to``; returns the outbox row (not yet committed).
+    """Render ``template`` and queue it for ``to`` in ``ctx``'s transaction; returns the outbox row (flushed,
+    not committed: it is sent only if the caller commits).
+
+    ``ctx`` is any :class:`~vanthu.models.ports.MailContext` (a flow's context, a report job's); the row is
+    stamped with ``ctx.now()``, never the real clock, and comes from ``ctx.mailbox.address``. ``reply_to``
+    (the message answered) gives ``In-Reply-To`` and the tail of ``References``. Mail past the per-address
+    cap is kept as ``suppressed`` (see the module's docstring) rather than raising.
 
     ``tag`` (default: the document's) goes into the subject by the template and heads ``References``.
     ``attachments`` are dicts ``{"filename", "content_type", "sha256"}`` naming a file in the file store,
