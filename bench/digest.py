@@ -39,6 +39,7 @@ from sqlalchemy import delete, event, insert, select
 from tests.support import prepared_app, vn_time, write_config
 from vanthu.cron import digest as digest_module
 from vanthu.cron.jobs import context_factory
+from vanthu.cron.sinks import OUTBOX
 from vanthu.models.clock import FixedClock
 from vanthu.models.tables import (
     Assignment,
@@ -252,7 +253,7 @@ def statement_counter(app: App) -> Iterator[list[int]]:
 
 
 def _send(app: App) -> int:
-    return digest_module.send_digests(context_factory(app), UNIT, DAY, NOW, worker="bench")
+    return digest_module.send_digests(context_factory(app), UNIT, DAY, NOW, sink=OUTBOX, worker="bench")
 
 
 def _forget_run(app: App) -> None:

@@ -47,7 +47,7 @@ from tests.support import OFFICER, prepared_app, write_config
 
 # A stray ``tests`` package is installed in site-packages: the repository's own must win, so the
 # repository root goes first on the path before anything of the project is imported.
-from vanthu.mailflows.people import person_by_email
+from vanthu.models.directory import person_by_email
 from vanthu.models.documents import NumberRequest, candidate_registers, reserve
 from vanthu.worker.app import build_app
 from vanthu.worker.config import load

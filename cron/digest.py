@@ -30,19 +30,19 @@ import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, extract, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from vanthu.mailflows.context import FlowContext
-from vanthu.mailflows.people import clerks_of
-from vanthu.mailflows.replies import enqueue
+from vanthu.cron.sinks import ReportSink
 from vanthu.models import report_runs
 from vanthu.models.authority import LEADER
 from vanthu.models.calendar import WorkCalendar
+from vanthu.models.deadlines import URGENT_LEVELS, URGENT_WITHIN
+from vanthu.models.directory import nearest_clerks, own_leaders, unit_by_code
+from vanthu.models.ports import ReportContext
 from vanthu.models.search import late_text
 from vanthu.models.tables import (
     Assignment,
@@ -60,7 +60,6 @@ T = TypeVar("T")
 DIGEST = "digest"
 LIST_CAP = 20
 TREND_DAYS = 7
-URGENT_LEVELS = ("Hỏa tốc", "Thượng khẩn")
 URGENCY_ORDER = ("Hỏa tốc", "Thượng khẩn", "Khẩn", "")
 URGENCY_LABELS = {"Hỏa tốc": "Hỏa tốc", "Thượng khẩn": "Thượng khẩn", "Khẩn": "Khẩn", "": "Thường"}
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
@@ -77,9 +76,9 @@ SIGNATURE_PROBLEMS = {
     "invalid": "chữ ký không hợp lệ",
 }
 
-# A unit code → a FlowContext in a fresh transaction, for the mailbox the unit's reports come from. The
-# caller commits with ``ctx.uow.commit()``; leaving the block without it rolls everything back.
-ContextFactory = Callable[[str], AbstractContextManager[FlowContext]]
+# A unit code → a ReportContext in a fresh transaction, for the mailbox the unit's reports come from. The
+# job commits through its sink (``sink.commit(ctx)``); leaving the block without it rolls everything back.
+ContextFactory = Callable[[str], AbstractContextManager[ReportContext]]
 
 
 # --- the data of a digest ----------------------------------------------------------------------------------
@@ -868,7 +867,7 @@ def build_digest(
         now=now,
         today_end=start_of(day + dt.timedelta(days=1), tz),
         next_end=start_of(next_day + dt.timedelta(days=1), tz),
-        urgent_end=now + dt.timedelta(hours=24),
+        urgent_end=now + URGENT_WITHIN,
     )
     incoming_total, incoming_by_urgency, incoming_units = _incoming(session, scope, directory, since, until)
     tasks = _tasks(session, scope, directory, windows, tz, dialect)
@@ -915,65 +914,13 @@ def build_digest(
     )
 
 
-def leaders_in(session: Session, unit_id: int) -> list[Person]:
-    """The active people with the leader role in the unit itself (not above, not below), by email."""
-    people = session.execute(
-        select(Person).where(Person.unit_id == unit_id, Person.active.is_(True)).order_by(Person.email)
-    ).scalars()
-    return [p for p in people if p.has_role(LEADER)]
-
-
-def unit_by_code(session: Session, code: str) -> Unit:
-    """The unit with ``code``; raises LookupError naming it when there is none."""
-    unit = session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
-    if unit is None:
-        raise LookupError(f"no unit with code {code!r}")
-    return unit
-
-
-def emit(
-    ctx: FlowContext,
-    *,
-    kind: str,
-    to: str,
-    template: str,
-    dry_run_dir: Path | None,
-    file_stem: str,
-    priority: str = "normal",
-    document: Document | None = None,
-    **variables: Any,
-) -> None:
-    """Queue one report mail (``Auto-Submitted: auto-generated``) — or, for a dry run, write it to
-    ``<dry_run_dir>/<file_stem>.txt`` (To and Subject lines, a blank line, the text part) and ``.html``."""
-    if dry_run_dir is None:
-        enqueue(
-            ctx,
-            kind=kind,
-            to=to,
-            template=template,
-            document=document,
-            auto_submitted="auto-generated",
-            priority=priority,
-            **variables,
-        )
-        return
-    tag = document.tag if document is not None else None
-    rendered = ctx.templates.render(template, tag=tag, mailbox_address=ctx.mailbox.address, **variables)
-    dry_run_dir.mkdir(parents=True, exist_ok=True)
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in file_stem)
-    (dry_run_dir / f"{safe}.txt").write_text(
-        f"To: {to}\nSubject: {rendered.subject}\n\n{rendered.text}", encoding="utf-8"
-    )
-    (dry_run_dir / f"{safe}.html").write_text(rendered.html, encoding="utf-8")
-
-
 def send_digests(
     ctx_factory: ContextFactory,
     unit_code: str,
     day: dt.date,
     now: dt.datetime,
     *,
-    dry_run_dir: Path | None = None,
+    sink: ReportSink,
     worker: str = "",
 ) -> int:
     """Send the digest of ``unit_code`` for the local date ``day`` to each leader of the unit; return how many.
@@ -981,54 +928,43 @@ def send_digests(
     Exactly once per (unit, day): the run is claimed (``report_runs.claim``, kind ``digest``, period
     ``YYYY-MM-DD``) in the same transaction that queues the mail, so a second call — another worker, a
     catch-up after a restart — returns 0 and queues nothing. A unit without leaders gets nothing and claims
-    nothing. Whether ``day`` is a working day is the caller's decision. A dry run (``dry_run_dir``) claims
-    nothing, queues nothing and writes each digest's text and HTML into that directory.
+    nothing. Whether ``day`` is a working day is the caller's decision. Claims, mail and the commit go
+    through ``sink`` (``cron.sinks``): a rehearsal sink claims nothing and queues nothing.
     """
     period = report_runs.day_period(day)
     with ctx_factory(unit_code) as ctx:
         session = ctx.uow.session
         unit = unit_by_code(session, unit_code)
-        leaders = leaders_in(session, unit.id)
+        leaders = own_leaders(session, unit)
         if not leaders:
             return 0
-        if dry_run_dir is None and not report_runs.claim(session, DIGEST, unit_code, period, worker, now=now):
+        if not sink.claim(session, DIGEST, unit_code, period, worker=worker, now=now):
             return 0
         settings = ctx.settings
         held = 0
         for leader in leaders:
             digest = build_digest(session, unit, leader, day, now, settings.tz, settings.calendar)
             held = digest.held.total
-            emit(
+            sink.deliver(
                 ctx,
                 kind=DIGEST,
                 to=leader.email,
                 template="digest",
-                dry_run_dir=dry_run_dir,
                 file_stem=f"digest-{unit_code}-{period}-{leader.email.split('@')[0]}",
                 d=digest,
             )
         # Held-back mail is the clerk's business too: on such days the unit's clerks get the digest as well.
-        clerks = [c for c in clerks_of(session, unit) if c not in leaders] if held else []
+        clerks = [c for c in nearest_clerks(session, unit) if c not in leaders] if held else []
         for clerk in clerks:
             digest = build_digest(session, unit, clerk, day, now, settings.tz, settings.calendar)
-            emit(
+            sink.deliver(
                 ctx,
                 kind=DIGEST,
                 to=clerk.email,
                 template="digest",
-                dry_run_dir=dry_run_dir,
                 file_stem=f"digest-{unit_code}-{period}-{clerk.email.split('@')[0]}",
                 d=digest,
             )
-        if dry_run_dir is None:
-            report_runs.finish(session, DIGEST, unit_code, period, now=now)
-            ctx.uow.commit()
+        sink.finish(session, DIGEST, unit_code, period, now=now)
+        sink.commit(ctx)
         return len(leaders) + len(clerks)
-
-
-def digest_units(session: Session) -> list[str]:
-    """Codes of the units that have leaders of their own (each gets its digest), by code."""
-    rows = session.execute(select(Person.unit_id, Person.roles).where(Person.active.is_(True))).all()
-    with_leaders = {uid for uid, roles in rows if LEADER in (roles or [])}
-    units = session.execute(select(Unit.id, Unit.code).order_by(Unit.code)).all()
-    return [code for uid, code in units if uid in with_leaders]

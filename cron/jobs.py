@@ -35,13 +35,12 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from vanthu.cron.digest import ContextFactory, digest_units, send_digests
+from vanthu.cron.digest import ContextFactory, send_digests
 from vanthu.cron.overdue import (
     first_working_day_of_week,
     in_working_hours,
@@ -49,8 +48,10 @@ from vanthu.cron.overdue import (
     send_reminders,
     send_weekly,
 )
-from vanthu.mailflows.context import FlowContext, FlowSettings
+from vanthu.cron.sinks import OUTBOX, ReportSink
 from vanthu.models.clock import Clock, local_date
+from vanthu.models.directory import units_with_own_leaders
+from vanthu.models.ports import ReportContext, ReportSettings
 from vanthu.models.tables import Unit
 from vanthu.models.uow import UnitOfWork
 
@@ -68,11 +69,11 @@ class ReportApp(Protocol):
     @property
     def clock(self) -> Clock: ...
     @property
-    def settings(self) -> FlowSettings: ...
+    def settings(self) -> ReportSettings: ...
     @property
     def wake_outbox(self) -> Callable[[], None]: ...
     def uow(self) -> UnitOfWork: ...
-    def flow_context(self, uow: UnitOfWork, mailbox: Any, *, ledger_id: int | None, sha256: str) -> FlowContext: ...
+    def flow_context(self, uow: UnitOfWork, mailbox: Any, *, ledger_id: int | None, sha256: str) -> ReportContext: ...
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,10 @@ def mailbox_for(config: Any, unit_code: str) -> Any:
 
 
 def context_factory(app: ReportApp) -> ContextFactory:
-    """Unit code → a FlowContext in a fresh unit of work, for the mailbox the unit's reports come from."""
+    """Unit code → a ReportContext in a fresh unit of work, for the mailbox the unit's reports come from."""
 
     @contextmanager
-    def factory(unit_code: str) -> Iterator[FlowContext]:
+    def factory(unit_code: str) -> Iterator[ReportContext]:
         mailbox = mailbox_for(app.config, unit_code)
         with app.uow() as uow:
             yield app.flow_context(uow, mailbox, ledger_id=None, sha256="")
@@ -156,7 +157,13 @@ def _each(app: ReportApp, what: str, codes: list[str], run: Callable[[str], int]
     return total
 
 
-def run_digests(app: ReportApp, *, now: dt.datetime | None = None, schedule: ReportSchedule = DEFAULT_SCHEDULE) -> int:
+def run_digests(
+    app: ReportApp,
+    *,
+    now: dt.datetime | None = None,
+    schedule: ReportSchedule = DEFAULT_SCHEDULE,
+    sink: ReportSink = OUTBOX,
+) -> int:
     """Send today's digests if today is a working day and it is ``digest_time`` or later; return mails queued.
 
     Used by the 07:00 job and by the start-up catch-up: only today's digest is ever sent (never a missed day's),
@@ -169,12 +176,18 @@ def run_digests(app: ReportApp, *, now: dt.datetime | None = None, schedule: Rep
         return 0
     factory, worker = context_factory(app), worker_name()
     with app.uow() as uow:
-        codes = digest_units(uow.session)
-    return _each(app, "digest", codes, lambda code: send_digests(factory, code, local.date(), now, worker=worker))
+        codes = units_with_own_leaders(uow.session)
+    return _each(
+        app, "digest", codes, lambda code: send_digests(factory, code, local.date(), now, sink=sink, worker=worker)
+    )
 
 
 def run_reminders(
-    app: ReportApp, *, now: dt.datetime | None = None, schedule: ReportSchedule = DEFAULT_SCHEDULE
+    app: ReportApp,
+    *,
+    now: dt.datetime | None = None,
+    schedule: ReportSchedule = DEFAULT_SCHEDULE,
+    sink: ReportSink = OUTBOX,
 ) -> int:
     """Send due reminders for every unit, in working hours only; return mails queued."""
     now = now or app.clock.now()
@@ -186,12 +199,12 @@ def run_reminders(
         "reminders",
         _unit_codes(app, departments=False),
         lambda code: send_reminders(
-            factory, code, now, worker=worker, start=schedule.work_start, end=schedule.work_end
+            factory, code, now, sink=sink, worker=worker, start=schedule.work_start, end=schedule.work_end
         ),
     )
 
 
-def run_escalations(app: ReportApp, *, now: dt.datetime | None = None) -> int:
+def run_escalations(app: ReportApp, *, now: dt.datetime | None = None, sink: ReportSink = OUTBOX) -> int:
     """Escalate every passed hour-based deadline, at any time; return mails queued."""
     now = now or app.clock.now()
     factory, worker = context_factory(app), worker_name()
@@ -199,11 +212,17 @@ def run_escalations(app: ReportApp, *, now: dt.datetime | None = None) -> int:
         app,
         "escalation",
         _unit_codes(app, departments=False),
-        lambda code: send_escalations(factory, code, now, worker=worker),
+        lambda code: send_escalations(factory, code, now, sink=sink, worker=worker),
     )
 
 
-def run_weekly(app: ReportApp, *, now: dt.datetime | None = None, schedule: ReportSchedule = DEFAULT_SCHEDULE) -> int:
+def run_weekly(
+    app: ReportApp,
+    *,
+    now: dt.datetime | None = None,
+    schedule: ReportSchedule = DEFAULT_SCHEDULE,
+    sink: ReportSink = OUTBOX,
+) -> int:
     """Send this ISO week's overdue reports on its first working day from ``weekly_time`` (or, if that was
     missed, on a later working day of the same week); return mails queued."""
     now = now or app.clock.now()
@@ -217,27 +236,37 @@ def run_weekly(app: ReportApp, *, now: dt.datetime | None = None, schedule: Repo
         return 0
     factory, worker = context_factory(app), worker_name()
     with app.uow() as uow:
-        codes = digest_units(uow.session)
-    return _each(app, "weekly report", codes, lambda code: send_weekly(factory, code, today, now, worker=worker))
-
-
-def catch_up(app: ReportApp, *, now: dt.datetime | None = None, schedule: ReportSchedule = DEFAULT_SCHEDULE) -> int:
-    """At start-up: whatever is due now — escalations, today's digest, this week's report, reminders."""
-    now = now or app.clock.now()
-    return (
-        run_escalations(app, now=now)
-        + run_digests(app, now=now, schedule=schedule)
-        + run_weekly(app, now=now, schedule=schedule)
-        + run_reminders(app, now=now, schedule=schedule)
+        codes = units_with_own_leaders(uow.session)
+    return _each(
+        app, "weekly report", codes, lambda code: send_weekly(factory, code, today, now, sink=sink, worker=worker)
     )
 
 
-def schedule(scheduler: Any, app: ReportApp, config: ReportSchedule | None = None) -> None:
+def catch_up(
+    app: ReportApp,
+    *,
+    now: dt.datetime | None = None,
+    schedule: ReportSchedule = DEFAULT_SCHEDULE,
+    sink: ReportSink = OUTBOX,
+) -> int:
+    """At start-up: whatever is due now — escalations, today's digest, this week's report, reminders."""
+    now = now or app.clock.now()
+    return (
+        run_escalations(app, now=now, sink=sink)
+        + run_digests(app, now=now, schedule=schedule, sink=sink)
+        + run_weekly(app, now=now, schedule=schedule, sink=sink)
+        + run_reminders(app, now=now, schedule=schedule, sink=sink)
+    )
+
+
+def schedule(
+    scheduler: Any, app: ReportApp, config: ReportSchedule | None = None, *, sink: ReportSink = OUTBOX
+) -> None:
     """Register the report jobs (and the start-up catch-up) on an APScheduler 3 ``scheduler``.
 
     Triggers are in the app's time zone. Every job coalesces missed runs into one, runs one instance at a
     time, and reads the time from ``app.clock`` when it runs. Nothing is registered when ``config.enabled``
-    is false.
+    is false. Every job writes through ``sink`` (the outbox unless the caller says otherwise).
     """
     cfg = config or DEFAULT_SCHEDULE
     if not cfg.enabled:
@@ -248,7 +277,7 @@ def schedule(scheduler: Any, app: ReportApp, config: ReportSchedule | None = Non
         run_digests,
         CronTrigger(hour=cfg.digest_time.hour, minute=cfg.digest_time.minute, timezone=tz),
         args=[app],
-        kwargs={"schedule": cfg},
+        kwargs={"schedule": cfg, "sink": sink},
         id="report-digest",
         misfire_grace_time=3600,
         **common,
@@ -258,7 +287,7 @@ def schedule(scheduler: Any, app: ReportApp, config: ReportSchedule | None = Non
         run_reminders,
         CronTrigger(minute=f"*/{cfg.reminder_minutes}", hour=f"{cfg.work_start.hour}-{last_hour}", timezone=tz),
         args=[app],
-        kwargs={"schedule": cfg},
+        kwargs={"schedule": cfg, "sink": sink},
         id="report-reminders",
         misfire_grace_time=cfg.reminder_minutes * 60,
         **common,
@@ -267,6 +296,7 @@ def schedule(scheduler: Any, app: ReportApp, config: ReportSchedule | None = Non
         run_escalations,
         CronTrigger(minute=f"*/{cfg.escalation_minutes}", timezone=tz),
         args=[app],
+        kwargs={"sink": sink},
         id="report-escalation",
         misfire_grace_time=cfg.escalation_minutes * 60,
         **common,
@@ -275,7 +305,7 @@ def schedule(scheduler: Any, app: ReportApp, config: ReportSchedule | None = Non
         run_weekly,
         CronTrigger(hour=cfg.weekly_time.hour, minute=cfg.weekly_time.minute, timezone=tz),
         args=[app],
-        kwargs={"schedule": cfg},
+        kwargs={"schedule": cfg, "sink": sink},
         id="report-weekly",
         misfire_grace_time=3600,
         **common,
@@ -285,7 +315,7 @@ def schedule(scheduler: Any, app: ReportApp, config: ReportSchedule | None = Non
             catch_up,
             "date",
             args=[app],
-            kwargs={"schedule": cfg},
+            kwargs={"schedule": cfg, "sink": sink},
             id="report-catch-up",
             misfire_grace_time=None,
             **common,
@@ -301,14 +331,15 @@ def _as_of(app: ReportApp, day: dt.date, at: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=tz)
 
 
-def run_report(app: ReportApp, kind: str, unit_code: str, day: dt.date, dry_run_dir: Path | None) -> int:
+def run_report(app: ReportApp, kind: str, unit_code: str, day: dt.date, sink: ReportSink) -> int:
     """Make report ``kind`` (digest, weekly, reminders, escalation) of ``unit_code`` for the local date ``day``.
 
     For ``vanthu report <kind> --unit U --date D [--dry-run]``. Deadlines are judged now when ``day`` is
-    today, else at the time the scheduled job would have run that day. Without ``dry_run_dir`` the mail is
-    queued and the report claimed as the scheduled job would (a report already sent for that period is not
-    sent again: 0 is returned); with it, nothing is claimed or queued and each mail's text (``.txt``, with To
-    and Subject lines) and HTML (``.html``) are written there. Returns the number of mails. Raises
+    today, else at the time the scheduled job would have run that day. The caller chooses the ``sink``
+    (``cron.sinks``): with ``OUTBOX`` the mail is queued and the report claimed as the scheduled job would (a
+    report already sent for that period is not sent again: 0 is returned); with a ``DirectorySink`` (``--dry-run
+    DIR``) nothing is claimed or queued and each mail's text (``.txt``, with To and Subject lines) and HTML
+    (``.html``) are written there. Returns the number of mails. Raises
     ValueError for an unknown kind and LookupError for an unknown unit. The digest and the weekly report are
     made whatever the day; reminders keep to working hours (none on a day off).
     """
@@ -318,22 +349,16 @@ def run_report(app: ReportApp, kind: str, unit_code: str, day: dt.date, dry_run_
     factory, worker = context_factory(app), worker_name()
     cfg = DEFAULT_SCHEDULE
     if kind == "digest":
-        count = send_digests(
-            factory, unit_code, day, _as_of(app, day, cfg.digest_time), dry_run_dir=dry_run_dir, worker=worker
-        )
+        count = send_digests(factory, unit_code, day, _as_of(app, day, cfg.digest_time), sink=sink, worker=worker)
     elif kind == "weekly":
-        count = send_weekly(
-            factory, unit_code, day, _as_of(app, day, cfg.weekly_time), dry_run_dir=dry_run_dir, worker=worker
-        )
+        count = send_weekly(factory, unit_code, day, _as_of(app, day, cfg.weekly_time), sink=sink, worker=worker)
     elif kind == "reminders":
         now = _as_of(app, day, cfg.work_start)
         count = send_reminders(
-            factory, unit_code, now, dry_run_dir=dry_run_dir, worker=worker, start=cfg.work_start, end=cfg.work_end
+            factory, unit_code, now, sink=sink, worker=worker, start=cfg.work_start, end=cfg.work_end
         )
     else:
-        count = send_escalations(
-            factory, unit_code, _as_of(app, day, dt.time(23, 59)), dry_run_dir=dry_run_dir, worker=worker
-        )
-    if count and dry_run_dir is None:
+        count = send_escalations(factory, unit_code, _as_of(app, day, dt.time(23, 59)), sink=sink, worker=worker)
+    if count and sink.queues:
         app.wake_outbox()
     return count

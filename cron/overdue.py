@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
@@ -34,21 +33,19 @@ from vanthu.cron.digest import (
     Scope,
     Task,
     day_label,
-    emit,
     hour_based,
-    leaders_in,
     list_tasks,
     open_main,
     overdue_groups,
     start_of,
     time_left,
-    unit_by_code,
 )
-from vanthu.mailflows.context import FlowContext
-from vanthu.mailflows.routing_step import leaders_of
+from vanthu.cron.sinks import ReportSink
 from vanthu.models import report_runs
 from vanthu.models.calendar import WorkCalendar
 from vanthu.models.clock import local_date
+from vanthu.models.directory import nearest_leaders, own_leaders, unit_by_code
+from vanthu.models.ports import ReportContext
 from vanthu.models.search import late_text
 from vanthu.models.tables import Assignment, Document, Person, Unit
 
@@ -80,14 +77,14 @@ def assignment_key(assignment_id: int) -> str:
     return f"A{assignment_id}"
 
 
-def _holders(ctx: FlowContext, a: Assignment) -> list[Person]:
+def _holders(ctx: ReportContext, a: Assignment) -> list[Person]:
     """Who holds the work: the person named, else the leaders of the unit it was given to."""
     session = ctx.uow.session
     if a.person_id is not None:
         person = session.get(Person, a.person_id)
         return [person] if person is not None and person.active else []
     unit = session.get(Unit, a.unit_id) if a.unit_id is not None else None
-    return leaders_of(ctx, unit) if unit is not None else []
+    return nearest_leaders(ctx.uow.session, unit) if unit is not None else []
 
 
 def _holder_name(session: Session, a: Assignment) -> tuple[str, str]:
@@ -137,7 +134,7 @@ def send_reminders(
     unit_code: str,
     now: dt.datetime,
     *,
-    dry_run_dir: Path | None = None,
+    sink: ReportSink,
     worker: str = "",
     start: dt.time = WORK_START,
     end: dt.time = WORK_END,
@@ -146,7 +143,7 @@ def send_reminders(
 
     Sends nothing outside working hours (``start``–``end`` on a working day). Each assignment is reminded at
     most once a day (claimed per assignment and local day), in one transaction with the mail. Returns the
-    number of mails queued (or written, for a dry run, which claims nothing).
+    number of mails delivered through ``sink`` (a rehearsal sink claims nothing).
     """
     with ctx_factory(unit_code) as ctx:
         settings = ctx.settings
@@ -159,16 +156,15 @@ def send_reminders(
         sent = 0
         for a, doc, when in reminder_candidates(session, unit.id, now, settings.tz, settings.calendar):
             key = assignment_key(a.id)
-            if dry_run_dir is None and not report_runs.claim(session, REMINDER, key, period, worker, now=now):
+            if not sink.claim(session, REMINDER, key, period, worker=worker, now=now):
                 continue
             assignee, assignee_unit = _holder_name(session, a)
             for person in _holders(ctx, a):
-                emit(
+                sink.deliver(
                     ctx,
                     kind=REMINDER,
                     to=person.email,
                     template="reminder",
-                    dry_run_dir=dry_run_dir,
                     file_stem=f"reminder-{key}-{period}-{person.email.split('@')[0]}",
                     document=doc,
                     doc=doc,
@@ -182,8 +178,7 @@ def send_reminders(
                     deadline_day=day_label(local_date(a.deadline_at, settings.tz)) if a.deadline_at else "",
                 )
                 sent += 1
-        if dry_run_dir is None:
-            ctx.uow.commit()
+        sink.commit(ctx)
         return sent
 
 
@@ -214,14 +209,14 @@ def send_escalations(
     unit_code: str,
     now: dt.datetime,
     *,
-    dry_run_dir: Path | None = None,
+    sink: ReportSink,
     worker: str = "",
 ) -> int:
     """Tell the leaders at once about every passed hour-based deadline of ``unit_code``'s documents.
 
     Any time of any day. Each (assignment, deadline) escalates once (claimed, in one transaction with the
     mail). The leaders are those of the document's unit and of the unit the work was given to (the nearest
-    unit up with leaders), each told once. Returns the number of mails queued (or written, for a dry run).
+    unit up with leaders), each told once. Returns the number of mails delivered through ``sink``.
     """
     with ctx_factory(unit_code) as ctx:
         settings = ctx.settings
@@ -232,10 +227,10 @@ def send_escalations(
             assert a.deadline_at is not None
             key = assignment_key(a.id)
             period = report_runs.slot_period(a.deadline_at, settings.tz, minutes=1)
-            if dry_run_dir is None and not report_runs.claim(session, ESCALATION, key, period, worker, now=now):
+            if not sink.claim(session, ESCALATION, key, period, worker=worker, now=now):
                 continue
             assignee, assignee_unit = _holder_name(session, a)
-            leaders: dict[str, Person] = {p.email: p for p in leaders_of(ctx, doc.unit)}
+            leaders: dict[str, Person] = {p.email: p for p in nearest_leaders(ctx.uow.session, doc.unit)}
             held_by = a.unit_id
             if a.person_id is not None:
                 person = session.get(Person, a.person_id)
@@ -243,14 +238,13 @@ def send_escalations(
             if held_by is not None and held_by != doc.unit_id:
                 held_unit = session.get(Unit, held_by)
                 if held_unit is not None:
-                    leaders.update({p.email: p for p in leaders_of(ctx, held_unit)})
+                    leaders.update({p.email: p for p in nearest_leaders(ctx.uow.session, held_unit)})
             for person in sorted(leaders.values(), key=lambda p: p.email):
-                emit(
+                sink.deliver(
                     ctx,
                     kind=ESCALATION,
                     to=person.email,
                     template="escalation",
-                    dry_run_dir=dry_run_dir,
                     file_stem=f"escalation-{key}-{person.email.split('@')[0]}",
                     priority="urgent",
                     document=doc,
@@ -262,8 +256,7 @@ def send_escalations(
                     late=late_text(a.deadline_at, now, settings.tz),
                 )
                 sent += 1
-        if dry_run_dir is None:
-            ctx.uow.commit()
+        sink.commit(ctx)
         return sent
 
 
@@ -411,36 +404,34 @@ def send_weekly(
     day: dt.date,
     now: dt.datetime,
     *,
-    dry_run_dir: Path | None = None,
+    sink: ReportSink,
     worker: str = "",
 ) -> int:
     """Send the weekly overdue report of ``unit_code`` for the ISO week of ``day`` to each of its leaders.
 
     Exactly once per (unit, week): claimed (``overdue-weekly``, ``YYYY-Www``) in the transaction that queues
-    the mail. Returns the number of mails queued (or written, for a dry run, which claims nothing). When the
+    the mail. Returns the number of mails delivered through ``sink`` (a rehearsal sink claims nothing). When the
     report goes out (first working day of the week, 07:30) is the caller's decision.
     """
     period = report_runs.week_period(day)
     with ctx_factory(unit_code) as ctx:
         session = ctx.uow.session
         unit = unit_by_code(session, unit_code)
-        leaders = leaders_in(session, unit.id)
+        leaders = own_leaders(session, unit)
         if not leaders:
             return 0
-        if dry_run_dir is None and not report_runs.claim(session, WEEKLY, unit_code, period, worker, now=now):
+        if not sink.claim(session, WEEKLY, unit_code, period, worker=worker, now=now):
             return 0
         for leader in leaders:
             report = build_weekly(session, unit, leader, now, ctx.settings.tz)
-            emit(
+            sink.deliver(
                 ctx,
                 kind="report",
                 to=leader.email,
                 template="overdue_weekly",
-                dry_run_dir=dry_run_dir,
                 file_stem=f"overdue-weekly-{unit_code}-{period}-{leader.email.split('@')[0]}",
                 r=report,
             )
-        if dry_run_dir is None:
-            report_runs.finish(session, WEEKLY, unit_code, period, now=now)
-            ctx.uow.commit()
+        sink.finish(session, WEEKLY, unit_code, period, now=now)
+        sink.commit(ctx)
         return len(leaders)

@@ -25,12 +25,13 @@ from vanthu.mailflows.incoming_meta import URGENCIES, IncomingMeta, from_email, 
 from vanthu.mailflows.intake import is_pdf, register
 from vanthu.mailflows.message import ParsedMessage, reachable_address, salvage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import unit_by_code
 from vanthu.mailflows.receipts import send_refused
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
 from vanthu.models import audit
 from vanthu.models.authority import CLERK, LEADER, governs
+from vanthu.models.directory import unit_by_code
 from vanthu.models.incoming import IncomingFile
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Document, Person, QuarantineItem, Unit
 from vanthu.models.text import fold
 

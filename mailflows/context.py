@@ -2,89 +2,24 @@
 
 Flows never reach for the mail servers, the file system or the real clock themselves; the worker
 builds this context, and tests build one with a frozen clock. The PDF service and the stores are
-described here as protocols, so that ``mailflows`` does not import ``worker``.
+protocols of ``models.ports``, so that ``mailflows`` does not import ``worker``; a ``FlowContext`` is also a
+``models.ports.MailContext``, what ``models.outbox.enqueue`` takes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from vanthu.models.calendar import WorkCalendar
 from vanthu.models.catalog import TitleCatalog
 from vanthu.models.clock import Clock
 from vanthu.models.doctypes import DocTypeCatalog
+from vanthu.models.ports import BlobStore, PdfService
 from vanthu.models.routing import Rule
 from vanthu.models.uow import UnitOfWork
 from vanthu.templates import MailTemplates
-
-
-class SignatureView(Protocol):
-    """One validated signature, as the PDF service reports it."""
-
-    @property
-    def field_name(self) -> str: ...
-    @property
-    def signer_name(self) -> str: ...
-    @property
-    def signer_org(self) -> str | None: ...
-    @property
-    def signing_time(self) -> dt.datetime | None: ...
-    @property
-    def intact(self) -> bool: ...
-    @property
-    def valid(self) -> bool: ...
-    @property
-    def trusted(self) -> bool: ...
-    @property
-    def revoked(self) -> bool: ...
-    @property
-    def expired(self) -> bool: ...
-    @property
-    def coverage(self) -> str: ...
-    @property
-    def modification_level(self) -> str: ...
-    @property
-    def sub_filter(self) -> str: ...
-    @property
-    def problem(self) -> str | None: ...
-    @property
-    def summary(self) -> str: ...
-
-
-class PdfReportView(Protocol):
-    """What the PDF service says about one file (see ``worker.pdf_inspect.PdfReport``)."""
-
-    @property
-    def sha256(self) -> str: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def outcome(self) -> str: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def signature_fields(self) -> int: ...
-    @property
-    def signatures(self) -> Sequence[SignatureView]: ...
-    @property
-    def unsupported_signatures(self) -> int: ...
-    @property
-    def first_pages_text(self) -> str: ...
-
-
-class PdfService(Protocol):
-    def inspect(self, data: bytes) -> PdfReportView: ...
-
-
-class BlobStore(Protocol):
-    """Bytes kept by SHA-256 (the raw messages, the documents' files)."""
-
-    def put(self, data: bytes) -> str: ...
-    def get(self, sha256: str) -> bytes: ...
 
 
 @dataclass(frozen=True)

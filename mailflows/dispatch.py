@@ -36,10 +36,10 @@ from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.hygiene import Machine, authenticated, classify
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import person_by_email
 from vanthu.mailflows.quarantine import quarantine
 from vanthu.mailflows.thread import document_of
 from vanthu.models import audit
+from vanthu.models.directory import person_by_email
 from vanthu.models.tables import Document, Person
 from vanthu.models.text import fold
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.replies import enqueue
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Person
 
 

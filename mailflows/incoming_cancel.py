@@ -13,13 +13,13 @@ from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import unit_by_code
-from vanthu.mailflows.replies import enqueue, reply_problem
-from vanthu.mailflows.routing_step import leaders_of
+from vanthu.mailflows.replies import reply_problem
 from vanthu.models.authority import CLERK, LEADER, governs
 from vanthu.models.clock import local_date
+from vanthu.models.directory import nearest_leaders, unit_by_code
 from vanthu.models.incoming import IncomingError, cancel_incoming, find_arrival, incoming_register
 from vanthu.models.numbering import register_year
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Document, Person, Unit
 from vanthu.models.text import fold
 
@@ -108,7 +108,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, person: Person, argument: str) 
             holders = [holder] if holder is not None and holder.active else []
         elif a.unit_id is not None:
             held_by = session.get(Unit, a.unit_id)
-            holders = leaders_of(ctx, held_by) if held_by is not None else []
+            holders = nearest_leaders(ctx.uow.session, held_by) if held_by is not None else []
         for p in holders:
             if p.email not in told:
                 told.add(p.email)

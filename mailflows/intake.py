@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vanthu.mailflows.commands import parse_subject, strip_prefixes
-from vanthu.mailflows.context import FlowContext, PdfReportView
+from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.hygiene import Machine
 from vanthu.mailflows.incoming_meta import (
     SECRECY_LEVELS,
@@ -37,13 +37,13 @@ from vanthu.mailflows.incoming_meta import (
 )
 from vanthu.mailflows.message import Attachment, ParsedMessage
 from vanthu.mailflows.outcomes import Outcome, pdf_problem
-from vanthu.mailflows.people import clerks_of, unit_by_code
 from vanthu.mailflows.quarantine import quarantine
 from vanthu.mailflows.receipts import send_refused, send_registered
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
 from vanthu.mailflows.routing_step import assign_and_notify
 from vanthu.models import audit
 from vanthu.models.clock import local_date
+from vanthu.models.directory import nearest_clerks, unit_by_code
 from vanthu.models.incoming import (
     IncomingFile,
     IncomingParticulars,
@@ -53,6 +53,8 @@ from vanthu.models.incoming import (
     register_incoming,
 )
 from vanthu.models.numbering import register_year
+from vanthu.models.outbox import enqueue
+from vanthu.models.ports import PdfReportView
 from vanthu.models.tables import Document, Person, Unit
 
 READ_PROBLEMS = {
@@ -463,7 +465,7 @@ def register(
 def _tell_clerks_duplicate(
     ctx: FlowContext, unit: Unit, doc: Document, sender: str, *, receipt_resent: bool = True
 ) -> None:
-    for clerk in clerks_of(ctx.uow.session, unit):
+    for clerk in nearest_clerks(ctx.uow.session, unit):
         enqueue(
             ctx,
             kind="duplicate",

@@ -8,6 +8,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vanthu.models.directory import person_by_email
 from vanthu.models.tables import Person, Unit
 from vanthu.models.text import fold
 
@@ -43,10 +44,7 @@ def resolve(session: Session, text: str) -> Target:
     if not text:
         return Target()
     if "@" in text:
-        person = session.execute(
-            select(Person).where(Person.email == text.lower(), Person.active.is_(True))
-        ).scalar_one_or_none()
-        return Target(person=person)
+        return Target(person=person_by_email(session, text))
     units = list(session.execute(select(Unit)).scalars())
     for u in units:
         if fold(u.code) == fold(text) or fold(u.symbol) == fold(text):

@@ -11,11 +11,12 @@ from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import drafter_symbol
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
 from vanthu.models import documents
 from vanthu.models.authority import may_insert, unit_chain
+from vanthu.models.directory import drafter_symbol
 from vanthu.models.numbering import NumberingError, parse_number
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Person
 
 _AFTER = re.compile(r"^\s*(?:sau|after)\s+(?:số\s+|so\s+)?", re.IGNORECASE)

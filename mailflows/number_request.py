@@ -12,12 +12,13 @@ from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import drafter_symbol
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
 from vanthu.models import documents
 from vanthu.models.catalog import Title
+from vanthu.models.directory import drafter_symbol
 from vanthu.models.doctypes import DocType
 from vanthu.models.documents import NumberRequest
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Person, Register
 from vanthu.models.text import fold
 

@@ -14,12 +14,11 @@ from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, from_page_text, marki
 from vanthu.mailflows.intake import is_pdf
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import clerks_of
 from vanthu.mailflows.quarantine import quarantine
-from vanthu.mailflows.replies import enqueue
-from vanthu.mailflows.routing_step import leaders_of
 from vanthu.models import assignments as work
 from vanthu.models import audit
+from vanthu.models.directory import nearest_clerks, nearest_leaders
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Document, DocumentFile, Person, Unit
 
 ATTACHED = Outcome.REPLY_ATTACHED
@@ -37,10 +36,10 @@ def recipients(ctx: FlowContext, doc: Document) -> list[Person]:
             people = [person]
     elif current is not None and current.unit_id is not None:
         unit = session.get(Unit, current.unit_id)
-        people = leaders_of(ctx, unit) if unit is not None else []
+        people = nearest_leaders(ctx.uow.session, unit) if unit is not None else []
     if not people:
         unit = session.get(Unit, doc.unit_id)
-        people = clerks_of(session, unit) if unit is not None else []
+        people = nearest_clerks(session, unit) if unit is not None else []
     return people
 
 

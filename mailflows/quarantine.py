@@ -15,9 +15,9 @@ from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, marking
 from vanthu.mailflows.message import MalformedMessage, reachable_address
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import clerks_of, unit_by_code
-from vanthu.mailflows.replies import enqueue
+from vanthu.models.directory import nearest_clerks, unit_by_code
 from vanthu.models.incoming import new_quarantine_item
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import QuarantineItem
 
 SECRET = "secret"
@@ -57,7 +57,7 @@ def quarantine(
         at=now,
         tz=ctx.settings.tz,
     )
-    for clerk in clerks_of(session, unit):
+    for clerk in nearest_clerks(session, unit):
         enqueue(
             ctx,
             kind="quarantine",

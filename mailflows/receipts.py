@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.replies import enqueue
 from vanthu.models.edxml import DESCRIPTIONS, REFUSED, REGISTERED, StatusMessage, status_xml
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Document, Unit
 
 

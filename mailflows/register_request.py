@@ -25,10 +25,11 @@ from vanthu.mailflows.commands import field, fields
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
 from vanthu.models import audit
 from vanthu.models.authority import CLERK, LEADER
 from vanthu.models.documents import issuing_unit
+from vanthu.models.outbox import enqueue
 from vanthu.models.registers_export import (
     RegisterChoiceError,
     RegisterExportError,

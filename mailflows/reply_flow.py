@@ -15,9 +15,10 @@ from vanthu.mailflows import all_or_nothing
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
 from vanthu.mailflows.reply_commands import Reply, ReplyCommand, is_action, parse
 from vanthu.mailflows.reply_handlers import HANDLERS, Scope, confirm
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Document, Person
 
 ONE_ACTION = (

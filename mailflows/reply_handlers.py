@@ -26,9 +26,7 @@ from vanthu.mailflows.dates import end_of_day, parse_date
 from vanthu.mailflows.lookup import Target, resolve
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import clerks_of
 from vanthu.mailflows.receipts import send_status
-from vanthu.mailflows.replies import enqueue
 from vanthu.mailflows.reply_commands import (
     Assign,
     Complete,
@@ -40,11 +38,12 @@ from vanthu.mailflows.reply_commands import (
     ReplyCommand,
     RequestExtension,
 )
-from vanthu.mailflows.routing_step import leaders_of
 from vanthu.models import assignments as work
 from vanthu.models.authority import holds, may_assign, may_close
 from vanthu.models.clock import local_date
+from vanthu.models.directory import nearest_clerks, nearest_leaders
 from vanthu.models.edxml import ASSIGNED, DONE, IN_PROGRESS
+from vanthu.models.outbox import enqueue
 from vanthu.models.tables import Assignment, Document, DocumentFile, Person, Unit
 
 
@@ -132,7 +131,7 @@ def deadline(ctx: FlowContext, text: str) -> tuple[dt.datetime | None, str]:
 def _people(ctx: FlowContext, target: Target) -> list[Person]:
     if target.person is not None:
         return [target.person]
-    return leaders_of(ctx, target.unit) if target.unit is not None else []
+    return nearest_leaders(ctx.uow.session, target.unit) if target.unit is not None else []
 
 
 def _files(ctx: FlowContext, doc: Document) -> list[dict[str, str]]:
@@ -292,7 +291,7 @@ def complete(cmd: Complete, s: Scope) -> Outcome:
     if a.deadline_at is not None:
         line += " Đúng hạn." if s.now <= a.deadline_at else " Trễ hạn."
     assigner = _person_by_email(s, a.assigned_by)
-    for leader in [assigner] if assigner else leaders_of(s.ctx, s.doc.unit):
+    for leader in [assigner] if assigner else nearest_leaders(s.ctx.uow.session, s.doc.unit):
         if leader.email != s.person.email:
             confirm(s, leader, "done", [f"{s.person.full_name}: {line}"])
     confirm(s, s.person, "done", [*s.done_lines, line])
@@ -313,7 +312,7 @@ def request_extension(cmd: RequestExtension, s: Scope) -> Outcome:
         )
     except work.AssignmentError as exc:
         raise CommandFailed(str(exc), Outcome.EXTENSION_REJECTED) from exc
-    for leader in leaders_of(ctx, s.doc.unit):
+    for leader in nearest_leaders(ctx.uow.session, s.doc.unit):
         enqueue(
             ctx,
             kind="extension",
@@ -356,7 +355,7 @@ def give_back(cmd: GiveBack, s: Scope) -> Outcome:
         work.give_back(session, s.doc, by=s.person, reason=cmd.reason, at=s.now, tz=s.tz)
     except work.AssignmentError as exc:
         raise CommandFailed(str(exc), Outcome.GIVE_BACK_REJECTED) from exc
-    for p in clerks_of(session, s.doc.unit) + leaders_of(s.ctx, s.doc.unit):
+    for p in nearest_clerks(session, s.doc.unit) + nearest_leaders(s.ctx.uow.session, s.doc.unit):
         confirm(s, p, "given-back", [f"{s.person.full_name} trả lại văn bản: {cmd.reason}"])
     return Outcome.GIVEN_BACK
 

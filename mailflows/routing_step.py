@@ -7,40 +7,21 @@ deadlines under 24 hours, go out marked urgent with the deadline in the subject.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
-
 from vanthu.mailflows.context import FlowContext
-from vanthu.mailflows.people import clerks_of, person_by_email
-from vanthu.mailflows.replies import enqueue
-from vanthu.models.authority import LEADER, unit_chain
-from vanthu.models.deadlines import Deadline, due
+from vanthu.models.deadlines import URGENT_LEVELS, Deadline, due, is_urgent
+from vanthu.models.directory import find_unit, nearest_clerks, nearest_leaders, person_by_email
 from vanthu.models.incoming import IncomingFile, add_assignment
+from vanthu.models.outbox import enqueue
 from vanthu.models.routing import IncomingFacts, route
 from vanthu.models.tables import Document, Person, Unit
-
-URGENT_LEVELS = ("Hỏa tốc", "Thượng khẩn")
-
-
-def leaders_of(ctx: FlowContext, unit: Unit) -> list[Person]:
-    """The leaders of ``unit`` itself, else of the nearest unit above that has some."""
-    for u in unit_chain(unit):
-        people = ctx.uow.session.execute(
-            select(Person).where(Person.unit_id == u.id, Person.active.is_(True)).order_by(Person.email)
-        ).scalars()
-        leaders = [p for p in people if p.has_role(LEADER)]
-        if leaders:
-            return leaders
-    return []
 
 
 def _target(ctx: FlowContext, name: str) -> tuple[Unit | None, Person | None]:
     if "@" in name:
         return None, person_by_email(ctx.uow.session, name)
-    unit = ctx.uow.session.execute(select(Unit).where(Unit.code == name)).scalar_one_or_none()
-    return unit, None
+    return find_unit(ctx.uow.session, name), None
 
 
 def _attachments(files: list[IncomingFile]) -> list[dict[str, str]]:
@@ -66,7 +47,7 @@ def assign_and_notify(ctx: FlowContext, unit: Unit, doc: Document, files: list[I
     deadline: Deadline | None = None
     if decision.deadline is not None:
         deadline = due(decision.deadline, doc.received_at or now, ctx.settings.calendar, tz)
-    urgent = doc.urgency in URGENT_LEVELS or (deadline is not None and deadline.due_at - now < dt.timedelta(hours=24))
+    urgent = doc.urgency in URGENT_LEVELS or (deadline is not None and is_urgent(deadline, now))
     rule_names = ", ".join(decision.matched)
     common: dict[str, Any] = {
         "doc": doc,
@@ -115,7 +96,7 @@ def assign_and_notify(ctx: FlowContext, unit: Unit, doc: Document, files: list[I
             at=now,
             tz=tz,
         )
-        for person in [assignee_person] if assignee_person else leaders_of(ctx, assignee_unit):  # type: ignore[arg-type]
+        for person in [assignee_person] if assignee_person else nearest_leaders(ctx.uow.session, assignee_unit):  # type: ignore[arg-type]
             tell(person, "main")
     for copy in decision.copies:
         c_unit, c_person = _target(ctx, copy)
@@ -124,7 +105,7 @@ def assign_and_notify(ctx: FlowContext, unit: Unit, doc: Document, files: list[I
         add_assignment(
             session, doc, role="copy", unit=c_unit, person=c_person, rule_name=rule_names, actor="vanthu", at=now, tz=tz
         )
-        for person in [c_person] if c_person else leaders_of(ctx, c_unit):  # type: ignore[arg-type]
+        for person in [c_person] if c_person else nearest_leaders(ctx.uow.session, c_unit):  # type: ignore[arg-type]
             tell(person, "copy")
     add_assignment(
         session,
@@ -139,9 +120,9 @@ def assign_and_notify(ctx: FlowContext, unit: Unit, doc: Document, files: list[I
         at=now,
         tz=tz,
     )
-    for person in leaders_of(ctx, unit):
+    for person in nearest_leaders(ctx.uow.session, unit):
         tell(person, "decide")
-    for clerk in clerks_of(session, unit):
+    for clerk in nearest_clerks(session, unit):
         enqueue(
             ctx,
             kind="incoming-clerk",

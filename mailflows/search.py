@@ -11,7 +11,8 @@ from __future__ import annotations
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
+from vanthu.models.outbox import enqueue
 from vanthu.models.search import LIMIT, QueryKind, search, timeline
 from vanthu.models.tables import Person
 

@@ -14,11 +14,12 @@ import io
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.replies import enqueue, reply_problem
+from vanthu.mailflows.replies import reply_problem
 from vanthu.models import audit
 from vanthu.models.authority import CLERK, LEADER
 from vanthu.models.clock import local_date
 from vanthu.models.documents import issuing_unit
+from vanthu.models.outbox import enqueue
 from vanthu.models.search import searchable_units
 from vanthu.models.statistics import SIGNED_DEFINITION, SIGNED_NOT_BUILT, Statistics, compute, parse_period
 from vanthu.models.tables import Person

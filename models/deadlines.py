@@ -47,6 +47,8 @@ UNITS: tuple[str, ...] = get_args(DeadlineUnit)
 UNIT_NAMES: dict[str, str] = {"hours": "giờ", "days": "ngày", "working_days": "ngày làm việc"}
 END_OF_DAY = dt.time(23, 59, 59)
 URGENT_WITHIN = dt.timedelta(hours=24)
+# Độ khẩn that make a document urgent whatever its deadline (its mail goes out marked urgent).
+URGENT_LEVELS = ("Hỏa tốc", "Thượng khẩn")
 DUE_FORMAT = "%H:%M %d/%m/%Y"
 # Calendar days per working day, for comparing rules without a date (see DeadlineRule.nominal_hours).
 _CALENDAR_PER_WORKING_DAY = 7 / 5

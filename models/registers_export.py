@@ -582,7 +582,7 @@ def rows(
     period_end: dt.date,
     tz: dt.tzinfo,
     *,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> RegisterTable:
     """The register ``kind`` of ``register_or_unit`` for the documents dated ``period_start``–``period_end``.
 
@@ -590,7 +590,7 @@ def rows(
     secret register or a secret document; arrival dates (incoming) or dates of issue (outgoing) within
     the period, both ends included; rows in register order — register year, number, then suffix, so
     ``15a`` follows 15 — with cancelled numbers kept; dates ``dd/mm/yyyy`` in ``tz``; one cell per
-    header, ``""`` where vanthu has nothing to say. ``now`` (default: the current time) is when the
+    header, ``""`` where vanthu has nothing to say. ``now`` (aware; the caller's clock) is when the
     follow-up register judges whether an open deadline has passed.
     """
     if period_end < period_start:
@@ -609,7 +609,7 @@ def rows(
         body = _outgoing_rows(docs, names)
         title = nfc(register.name) or TITLES[kind]
     else:
-        body = _follow_up_rows(session, docs, tz, now or dt.datetime.now(dt.UTC), names)
+        body = _follow_up_rows(session, docs, tz, now, names)
         title = TITLES[kind]
     return RegisterTable(
         title=title,

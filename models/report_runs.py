@@ -55,35 +55,32 @@ def _check_key(kind: str, unit_code: str, period: str) -> None:
             raise ValueError(f"report run {name} must be 1 to {KEY_LENGTH} characters, not {value!r}")
 
 
-def claim(
-    session: Session, kind: str, unit_code: str, period: str, worker: str, *, now: dt.datetime | None = None
-) -> bool:
+def claim(session: Session, kind: str, unit_code: str, period: str, worker: str, *, now: dt.datetime) -> bool:
     """Claim report ``kind`` of ``unit_code`` for ``period`` inside the caller's transaction.
 
     Returns True when this transaction inserted the row, False when the key is already taken (the report
     was made, or is being made, by someone else — on PostgreSQL a concurrent claimant waits for that
     transaction to end). So of all the transactions that commit, exactly one ever got True; a rolled-back
-    claim leaves no row, and the report can be claimed again. ``now`` (aware, default the
-    system clock) is recorded as the claim time; ``worker`` names the claimant in the row.
+    claim leaves no row, and the report can be claimed again. ``now`` (aware, the caller's
+    clock) is recorded as the claim time; ``worker`` names the claimant in the row.
     """
     _check_key(kind, unit_code, period)
-    at = now or dt.datetime.now(dt.UTC)
     dialect = session.get_bind().dialect.name
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReportRun)
     new_id = session.execute(
-        ins.values(kind=kind, unit_code=unit_code, period=period, claimed_at=at, worker=worker[:128])
+        ins.values(kind=kind, unit_code=unit_code, period=period, claimed_at=now, worker=worker[:128])
         .on_conflict_do_nothing(index_elements=["kind", "unit_code", "period"])
         .returning(ReportRun.id)
     ).scalar_one_or_none()
     return new_id is not None
 
 
-def finish(session: Session, kind: str, unit_code: str, period: str, *, now: dt.datetime | None = None) -> None:
+def finish(session: Session, kind: str, unit_code: str, period: str, *, now: dt.datetime) -> None:
     """Record, in the caller's transaction, that the claimed report was made (``finished_at``).
 
     Does nothing when the run was never claimed; a finished run stays finished (the first time is kept).
+    ``now`` (aware, the caller's clock) is recorded as the finishing time.
     """
-    at = now or dt.datetime.now(dt.UTC)
     session.execute(
         update(ReportRun)
         .where(
@@ -92,7 +89,7 @@ def finish(session: Session, kind: str, unit_code: str, period: str, *, now: dt.
             ReportRun.period == period,
             ReportRun.finished_at.is_(None),
         )
-        .values(finished_at=at)
+        .values(finished_at=now)
         .execution_options(synchronize_session=False)
     )
 

@@ -31,9 +31,11 @@ CLERK = "vanthu.hoa@vksquangninh.gov.vn"
 LEADER = "vientruong@vksquangninh.gov.vn"
 
 
-def vn_time(*args: int) -> dt.datetime:
+def vn_time(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, microsecond: int = 0
+) -> dt.datetime:
     """An aware datetime in Vietnam time: ``vn_time(2026, 11, 21, 9, 0)``."""
-    return dt.datetime(*args, tzinfo=VN)  # type: ignore[misc]
+    return dt.datetime(year, month, day, hour, minute, second, microsecond, tzinfo=VN)
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support import OFFICER, prepared_app, vn_time, write_config
-from vanthu.mailflows.people import person_by_email
 from vanthu.models import audit
 from vanthu.models.clock import FixedClock
+from vanthu.models.directory import person_by_email
 from vanthu.models.documents import NumberRequest, candidate_registers, reserve
 from vanthu.models.tables import AuditEntry, Counter, Document
 from vanthu.worker.app import App, build_app

@@ -302,12 +302,12 @@ PACK_CASES = [
 
 
 @pytest.fixture(scope="module")
-def pack() -> list:  # type: ignore[type-arg]
+def pack() -> list:
     return load_rule_pack(DEFAULT_RULE_PACK)
 
 
 @pytest.mark.parametrize("case", PACK_CASES, ids=[c.id for c in PACK_CASES])
-def test_default_pack_deadline(pack: list, case: PackCase) -> None:  # type: ignore[type-arg]
+def test_default_pack_deadline(pack: list, case: PackCase) -> None:
     facts = IncomingFacts(
         sender="pc02@congan.quangninh.gov.vn",
         summary=case.summary,
@@ -328,7 +328,7 @@ def test_default_pack_deadline(pack: list, case: PackCase) -> None:  # type: ign
         assert decision.flags == ()
 
 
-def test_no_rule_of_the_default_pack_moves_a_day_limit(pack: list) -> None:  # type: ignore[type-arg]
+def test_no_rule_of_the_default_pack_moves_a_day_limit(pack: list) -> None:
     for rule in pack:
         d = rule.action.deadline
         assert d is None or not d.roll_to_working_day, rule.name

@@ -23,11 +23,13 @@ from tests.flowkit import documents, outbox, rows, send
 from tests.harness.tools import ensure_chromium, screenshot
 from tests.support import LEADER, OFFICER, OFFICER2, VN, incoming, request, vn_time
 from vanthu.cron import jobs
-from vanthu.cron.digest import build_digest, digest_period, leaders_in, send_digests, unit_by_code
+from vanthu.cron.digest import build_digest, digest_period, send_digests
+from vanthu.cron.sinks import OUTBOX, DirectorySink
 from vanthu.demo import pki as pdfkit
 from vanthu.demo.pki import DocText, TestPki
 from vanthu.models import report_runs
 from vanthu.models.clock import FixedClock
+from vanthu.models.directory import own_leaders, unit_by_code
 from vanthu.models.incoming import IncomingParticulars, add_assignment, incoming_register, register_incoming
 from vanthu.models.tables import Assignment, Document, OutboxMessage, ReportRun
 from vanthu.worker.app import App
@@ -166,7 +168,7 @@ def _digest_text(app: App, email: str = LEADER, unit: str = "VKSQN", day: dt.dat
     with app.uow() as uow:
         s = uow.session
         u = unit_by_code(s, unit)
-        [leader] = [p for p in leaders_in(s, u.id) if p.email == email]
+        [leader] = [p for p in own_leaders(s, u) if p.email == email]
         digest = build_digest(s, u, leader, day, app.clock.now(), app.settings.tz, app.settings.calendar)
     mail = app.templates.render("digest", tag=None, mailbox_address="vanthu@vksquangninh.gov.vn", d=digest)
     return mail.subject, mail.text, mail.html
@@ -256,15 +258,17 @@ def test_periods() -> None:
     assert report_runs.slot_period(vn_time(2026, 11, 23, 9, 29), VN) == "2026-11-23T09:15"
     assert report_runs.slot_period(dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC), VN) == "2026-11-23T09:00"
     with pytest.raises(ValueError):
-        report_runs.claim(None, "digest", "X" * 33, "p", "w")  # type: ignore[arg-type]
+        report_runs.claim(None, "digest", "X" * 33, "p", "w", now=vn_time(2026, 11, 23, 7, 0))  # type: ignore[arg-type]
 
 
 def test_digest_run_twice_for_a_day_sends_once(intake_app: App, clock: FixedClock) -> None:
     app = intake_app
     clock.set(MONDAY_7)
     factory = jobs.context_factory(app)
-    assert send_digests(factory, "VKSQN", MONDAY, clock.now(), worker="a") == 2  # two leaders of the province
-    assert send_digests(factory, "VKSQN", MONDAY, clock.now(), worker="b") == 0
+    assert (
+        send_digests(factory, "VKSQN", MONDAY, clock.now(), sink=OUTBOX, worker="a") == 2
+    )  # two leaders of the province
+    assert send_digests(factory, "VKSQN", MONDAY, clock.now(), sink=OUTBOX, worker="b") == 0
     assert sorted(m.to_addr for m in _digests(app)) == [DEPUTY, LEADER]
     [run] = rows(app, ReportRun)
     assert (run.kind, run.unit_code, run.period, run.worker) == ("digest", "VKSQN", "2026-11-23", "a")
@@ -330,7 +334,7 @@ def test_digest_sections(intake_app: App, week: dict[str, Document]) -> None:
     with app.uow() as uow:
         s = uow.session
         unit = unit_by_code(s, "VKSQN")
-        leader = next(p for p in leaders_in(s, unit.id) if p.email == LEADER)
+        leader = next(p for p in own_leaders(s, unit) if p.email == LEADER)
         d = build_digest(s, unit, leader, MONDAY, MONDAY_7, app.settings.tz, app.settings.calendar)
     assert (d.since, d.until) == (dt.date(2026, 11, 20), dt.date(2026, 11, 22))  # Friday to Sunday
     assert d.incoming_total == 3 and dict(d.incoming_by_urgency) == {"Hỏa tốc": 1, "Khẩn": 1, "Thường": 1}
@@ -489,7 +493,7 @@ def test_run_report_dry_run_writes_files_and_sends_nothing(
     app = intake_app
     before = len(outbox(app))
     out = tmp_path / "dry"
-    assert jobs.run_report(app, "digest", "VKSQN", MONDAY, out) == 2
+    assert jobs.run_report(app, "digest", "VKSQN", MONDAY, DirectorySink(out)) == 2
     assert len(outbox(app)) == before and rows(app, ReportRun) == []
     names = sorted(p.name for p in out.iterdir())
     assert names == [
@@ -501,12 +505,12 @@ def test_run_report_dry_run_writes_files_and_sends_nothing(
     text = (out / "digest-VKSQN-2026-11-23-vientruong.txt").read_text(encoding="utf-8")
     assert text.startswith(f"To: {LEADER}\nSubject: Tóm tắt công việc ngày 23/11/2026")
     assert "Lê Văn Bình" in text
-    assert jobs.run_report(app, "digest", "VKSQN", MONDAY, None) == 2  # for real, once
-    assert jobs.run_report(app, "digest", "VKSQN", MONDAY, None) == 0
+    assert jobs.run_report(app, "digest", "VKSQN", MONDAY, OUTBOX) == 2  # for real, once
+    assert jobs.run_report(app, "digest", "VKSQN", MONDAY, OUTBOX) == 0
     with pytest.raises(ValueError):
-        jobs.run_report(app, "nonsense", "VKSQN", MONDAY, None)
+        jobs.run_report(app, "nonsense", "VKSQN", MONDAY, OUTBOX)
     with pytest.raises(LookupError):
-        jobs.run_report(app, "digest", "NOPE", MONDAY, out)
+        jobs.run_report(app, "digest", "NOPE", MONDAY, DirectorySink(out))
 
 
 def test_mailbox_for_falls_back_to_the_parent(intake_app: App) -> None:

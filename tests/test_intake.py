@@ -332,5 +332,5 @@ def test_receipt_mime_carries_the_status_part(intake_app: App, pki: TestPki) -> 
     assert b"<edXML:StatusCode>03</edXML:StatusCode>" in parts["trangthai.xml"].get_content()
     clerk = next(m for m in transport.sent if m["To"] == CLERK)
     [pdf] = list(clerk.iter_attachments())
-    assert pdf.get_content_type() == "application/pdf" and pdf.get_payload(decode=True)[:5] == b"%PDF-"
+    assert pdf.get_content_type() == "application/pdf" and pdf.get_content()[:5] == b"%PDF-"
     assert message_from_bytes(clerk.as_bytes()).is_multipart()

@@ -31,7 +31,8 @@ from tests.support import (
     write_config,
 )
 from vanthu.cron import jobs
-from vanthu.cron.digest import build_digest, leaders_in, send_digests, unit_by_code
+from vanthu.cron.digest import build_digest, send_digests
+from vanthu.cron.sinks import OUTBOX
 from vanthu.demo import pki as pdfkit
 from vanthu.demo.pki import DocText, TestPki
 from vanthu.mailflows.dispatch import is_forward
@@ -40,6 +41,7 @@ from vanthu.mailflows.incoming_meta import forwarded_header, from_page_text
 from vanthu.mailflows.message import parse
 from vanthu.models import audit
 from vanthu.models.clock import FixedClock
+from vanthu.models.directory import own_leaders, unit_by_code
 from vanthu.models.doctypes import DocTypeCatalog
 from vanthu.models.registers_export import RegisterKind
 from vanthu.models.registers_export import rows as register_rows
@@ -205,7 +207,7 @@ def test_the_cap_never_holds_back_staff_mail_and_what_it_holds_back_is_visible(
     app = intake_app
     app.settings = dataclasses.replace(app.settings, reply_cap_per_hour=2)
     files = [pdfkit.valid(pki, DocText(number=f"{n}/QĐ-CSĐT", urgency="HỎA TỐC")) for n in range(1, 5)]
-    with caplog.at_level(logging.WARNING, logger="vanthu.mailflows.replies"):
+    with caplog.at_level(logging.WARNING, logger="vanthu.models.outbox"):
         results = send(app, *(incoming(POLICE, f"Gửi quyết định {n}", [("qd.pdf", f)]) for n, f in enumerate(files)))
     assert [r.outcome for r in results] == ["intake.registered"] * 4
     staff = [r for r in outbox(app) if r.to_addr != POLICE]
@@ -220,10 +222,10 @@ def test_the_cap_never_holds_back_staff_mail_and_what_it_holds_back_is_visible(
     clock.set(vn_time(2026, 11, 23, 7, 0))
     with app.uow() as uow:
         unit = unit_by_code(uow.session, "VKSQN")
-        leader = next(p for p in leaders_in(uow.session, unit.id) if p.email == LEADER)
+        leader = next(p for p in own_leaders(uow.session, unit) if p.email == LEADER)
         d = build_digest(uow.session, unit, leader, monday, clock.now(), app.settings.tz, app.settings.calendar)
     assert d.held.total == 2 and {h.to for h in d.held.items} == {POLICE}
-    sent = send_digests(jobs.context_factory(app), "VKSQN", monday, clock.now(), worker="t")
+    sent = send_digests(jobs.context_factory(app), "VKSQN", monday, clock.now(), sink=OUTBOX, worker="t")
     assert sent == 3  # two leaders, and the clerk because mail was held back
     [clerk_digest] = [r for r in _to(app, CLERK) if r.kind == "digest"]
     assert "THƯ BỊ GIỮ LẠI" in clerk_digest.body_text and POLICE in clerk_digest.body_text
@@ -278,7 +280,7 @@ def test_hủy_số_đến_takes_junk_out_of_open_work_and_keeps_it_in_the_regis
     with app.uow() as uow:
         s = uow.session
         unit = unit_by_code(s, "VKSQN")
-        leader = next(p for p in leaders_in(s, unit.id) if p.email == LEADER)
+        leader = next(p for p in own_leaders(s, unit) if p.email == LEADER)
         d = build_digest(s, unit, leader, dt.date(2026, 11, 30), clock.now(), app.settings.tz, app.settings.calendar)
         ids = descendant_units(s, unit.id)
         stats = compute(s, ids, month_period(2026, 11), tz=app.settings.tz, now=clock.now())

@@ -22,6 +22,7 @@ from tests.support import LEADER, OFFICER, VN, request, vn_time
 from tests.test_digest import DEPUTY, P2_HEAD, _arrive, _reply
 from vanthu.cron import jobs
 from vanthu.cron.overdue import first_working_day_of_week, in_working_hours
+from vanthu.cron.sinks import DirectorySink
 from vanthu.demo import pki as pdfkit
 from vanthu.demo.pki import DocText, TestPki
 from vanthu.models.clock import FixedClock
@@ -230,7 +231,7 @@ def test_weekly_overdue_report(intake_app: App, clock: FixedClock, pki: TestPki,
         ("overdue-weekly", "2026-W49")
     }
     # The CLI's dry run writes the same report to files and claims nothing.
-    assert jobs.run_report(app, "weekly", "P2", dt.date(2026, 12, 7), tmp_path) == 1
+    assert jobs.run_report(app, "weekly", "P2", dt.date(2026, 12, 7), DirectorySink(tmp_path)) == 1
     [txt] = sorted(tmp_path.glob("*.txt"))
     assert txt.name == "overdue-weekly-P2-2026-W50-truongphong.p2.txt"
     assert "Lê Văn Bình" in txt.read_text(encoding="utf-8")

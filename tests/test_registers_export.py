@@ -34,8 +34,8 @@ from vanthu.mailflows.commands import strip_prefixes
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.hygiene import machine_generated
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.people import person_by_email
 from vanthu.models.clock import FixedClock
+from vanthu.models.directory import person_by_email
 from vanthu.models.registers_export import (
     FOLLOW_UP_HEADERS,
     INCOMING_HEADERS,
@@ -434,7 +434,14 @@ def test_a_year_a_range_and_the_procedural_year(office: App, clock: FixedClock) 
     with office.uow() as uow:
         s = uow.session
         tt = s.execute(select(Register).join(Unit).where(Unit.code == "VKSQN", Register.code == "TT")).scalar_one()
-        table = rows(s, tt, RegisterKind.OUTGOING, *PeriodSpec("year", year=2026).dates(tt), office.settings.tz)
+        table = rows(
+            s,
+            tt,
+            RegisterKind.OUTGOING,
+            *PeriodSpec("year", year=2026).dates(tt),
+            office.settings.tz,
+            now=office.clock.now(),
+        )
     assert table.period_label == "Năm 2026 (từ ngày 01/12/2025 đến ngày 30/11/2026)"
     assert [r[0] for r in table.rows] == ["01/QĐ-VKSQN"]
     assert table.title == "Sổ đăng ký lệnh, quyết định tố tụng"
@@ -475,11 +482,11 @@ def test_secret_register_is_never_exported(office: App) -> None:
         mat = s.execute(select(Register).where(Register.unit_id == unit.id, Register.code == "MAT")).scalar_one()
         november = (dt.date(2026, 11, 1), dt.date(2026, 11, 30), office.settings.tz)
         with pytest.raises(SecretRegisterError):
-            rows(s, mat, RegisterKind.OUTGOING, *november)
+            rows(s, mat, RegisterKind.OUTGOING, *november, now=office.clock.now())
         with pytest.raises(RegisterChoiceError) as choice:
-            rows(s, unit, RegisterKind.OUTGOING, *november)
+            rows(s, unit, RegisterKind.OUTGOING, *november, now=office.clock.now())
         assert [c.split(" — ")[0] for c in choice.value.choices] == ["HC", "TT"]
-        assert len(rows(s, unit, RegisterKind.INCOMING, *november).rows) == 2
+        assert len(rows(s, unit, RegisterKind.INCOMING, *november, now=office.clock.now()).rows) == 2
 
 
 def test_command_line_writes_both_files(

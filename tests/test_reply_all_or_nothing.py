@@ -42,7 +42,9 @@ def _audit(app: App) -> list[AuditEntry]:
 
 def _state(app: App) -> tuple[list[tuple[object, ...]], list[str], int]:
     """What a reply may change: the assignments, the audit actions, the number of queued mails."""
-    assignments = [(a.id, a.role, a.status, a.unit_id, a.person_id, a.deadline_at) for a in rows(app, Assignment)]
+    assignments: list[tuple[object, ...]] = [
+        (a.id, a.role, a.status, a.unit_id, a.person_id, a.deadline_at) for a in rows(app, Assignment)
+    ]
     return assignments, [e.action for e in _audit(app)], len(outbox(app))
 
 
@@ -96,7 +98,8 @@ def test_a_single_failing_command_keeps_its_plain_answer(intake_app: App, pki: T
 # --- the mechanism itself ---
 
 
-def _entry(app: App, session: Session, action: str) -> None:
+def _entry(app: App, session: Session, action: str, outcome: str) -> str:
+    """Append one audit entry ``action`` in ``session``; returns ``outcome`` (a command's result)."""
     audit.append(
         session,
         at=app.clock.now(),
@@ -106,6 +109,7 @@ def _entry(app: App, session: Session, action: str) -> None:
         object_type="test",
         object_id=action,
     )
+    return outcome
 
 
 def test_run_keeps_all_writes_or_none(app: App, clock: FixedClock) -> None:
@@ -117,9 +121,9 @@ def test_run_keeps_all_writes_or_none(app: App, clock: FixedClock) -> None:
         batch = all_or_nothing.run(
             session,
             [
-                all_or_nothing.Command("một", lambda: _entry(app, session, "one") or "test.one"),
+                all_or_nothing.Command("một", lambda: _entry(app, session, "one", "test.one")),
                 all_or_nothing.Command("hai", fail),
-                all_or_nothing.Command("ba", lambda: _entry(app, session, "three") or "test.three"),
+                all_or_nothing.Command("ba", lambda: _entry(app, session, "three", "test.three")),
             ],
         )
         assert not batch.ok
@@ -128,7 +132,7 @@ def test_run_keeps_all_writes_or_none(app: App, clock: FixedClock) -> None:
             ("hai", False, "test.failed", "không được"),
             ("ba", True, "test.three", ""),
         ]
-        kept = all_or_nothing.run(session, [all_or_nothing.Command("bốn", lambda: _entry(app, session, "four") or "x")])
+        kept = all_or_nothing.run(session, [all_or_nothing.Command("bốn", lambda: _entry(app, session, "four", "x"))])
         assert kept.ok
         uow.commit()
     assert [e.action for e in _audit(app) if e.object_type == "test"] == ["four"]
@@ -146,7 +150,7 @@ def test_run_rolls_back_and_propagates_unexpected_errors(app: App) -> None:
             all_or_nothing.run(
                 session,
                 [
-                    all_or_nothing.Command("một", lambda: _entry(app, session, "one") or "x"),
+                    all_or_nothing.Command("một", lambda: _entry(app, session, "one", "x")),
                     all_or_nothing.Command("hai", boom),
                 ],
             )

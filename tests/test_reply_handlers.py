@@ -17,7 +17,6 @@ from vanthu.demo.pki import DocText, TestPki
 from vanthu.mailflows.all_or_nothing import CommandFailed
 from vanthu.mailflows.message import parse
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.people import person_by_email
 from vanthu.mailflows.reply_commands import (
     Assign,
     Complete,
@@ -30,6 +29,7 @@ from vanthu.mailflows.reply_commands import (
     RequestExtension,
 )
 from vanthu.mailflows.reply_handlers import HANDLERS, Scope
+from vanthu.models.directory import person_by_email
 from vanthu.models.tables import AuditEntry, Document, OutboxMessage
 from vanthu.worker.app import App
 

@@ -21,7 +21,7 @@ MONDAY_BEFORE_7 = dt.datetime(2026, 11, 23, 6, 59, 59, tzinfo=VN)
 MONDAY_AFTER_7 = dt.datetime(2026, 11, 23, 7, 0, 1, tzinfo=VN)
 
 
-def _worker(config: str, barrier: multiprocessing.synchronize.Barrier, errors: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _worker(config: str, barrier: multiprocessing.synchronize.Barrier, errors: multiprocessing.Queue) -> None:
     from vanthu.cron.jobs import run_digests
     from vanthu.worker.app import build_app
     from vanthu.worker.config import load

@@ -32,8 +32,8 @@ from vanthu.mailflows import dispatch, stats_request
 from vanthu.mailflows.commands import parse_subject, strip_prefixes
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.message import ParsedMessage
-from vanthu.mailflows.people import person_by_email
 from vanthu.models.clock import FixedClock
+from vanthu.models.directory import person_by_email
 from vanthu.models.search import searchable_units
 from vanthu.models.statistics import Period, compute, descendant_units, parse_period
 from vanthu.models.tables import Assignment, AuditEntry, Document, OutboxMessage, Person, Unit

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from vanthu.mailflows.context import FlowContext, FlowSettings, IntakePolicy, MailboxInfo, PdfService
+from vanthu.mailflows.context import FlowContext, FlowSettings, IntakePolicy, MailboxInfo
 from vanthu.models.calendar import WorkCalendar
 from vanthu.models.catalog import TitleCatalog
 from vanthu.models.clock import Clock, ShiftedClock, SystemClock
 from vanthu.models.db import make_engine, make_session_factory
 from vanthu.models.doctypes import DocTypeCatalog
+from vanthu.models.ports import PdfService
 from vanthu.models.routing import DEFAULT_RULE_PACK, Rule, load_rule_pack
 from vanthu.models.uow import UnitOfWork
 from vanthu.templates import MailTemplates

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import time
 from pathlib import Path
+
+from vanthu.models.clock import SystemClock
 
 TEMP_PREFIX = ".tmp-"
 #: A temp file older than this was left by a process that died while writing it (a write takes seconds).
@@ -75,7 +76,7 @@ class BlobStore:
         Such files are left by a process killed in the middle of :meth:`put`. Younger ones are kept: another
         worker sharing the directory may be writing them right now. Files that vanish meanwhile are skipped.
         """
-        limit = (time.time() if now is None else now) - older_than
+        limit = (SystemClock().now().timestamp() if now is None else now) - older_than
         removed = 0
         for directory, _dirs, names in os.walk(self.root):
             for name in names:

@@ -100,6 +100,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from vanthu.cron.jobs import run_report
+    from vanthu.cron.sinks import OUTBOX, DirectorySink, ReportSink
     from vanthu.worker.outbox_sender import deliver_due
 
     cfg = _load(args.config)
@@ -108,7 +109,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         day = dt.date.fromisoformat(args.date) if args.date else app.clock.now().astimezone(cfg.tz).date()
         try:
-            count = run_report(app, args.kind, args.unit, day, Path(args.dry_run) if args.dry_run else None)
+            sink: ReportSink = DirectorySink(Path(args.dry_run)) if args.dry_run else OUTBOX
+            count = run_report(app, args.kind, args.unit, day, sink)
         except (ValueError, LookupError) as exc:
             print(f"vanthu report: {exc}", file=sys.stderr)
             return 2

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vanthu.models import mailbox_leases
+from vanthu.models.clock import SystemClock
 from vanthu.worker.app import App
 from vanthu.worker.resilience import OutageLog, StopFlag, summary
 
@@ -51,8 +52,8 @@ class LeaseTiming:
 
 
 def utc_now() -> dt.datetime:
-    """The host's real time, in UTC (what lease times are measured in)."""
-    return dt.datetime.now(dt.UTC)
+    """The host's real time, in UTC (what lease times are measured in), read through ``models.clock``."""
+    return SystemClock().now()
 
 
 def holder_id() -> str:

@@ -49,6 +49,8 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader as PypdfReader
 from pypdf import errors as pypdf_errors
 
+from vanthu.models.clock import SystemClock
+
 log = logging.getLogger(__name__)
 
 Outcome = Literal["ok", "not-pdf", "encrypted", "too-large", "unreadable"]
@@ -239,7 +241,7 @@ def load_trust(settings: TrustSettings) -> TrustMaterial:
     intermediates = [c for c in certs.values() if not (c.self_issued or c.issuer.dump() not in subjects)]
     crls: list[asn1_crl.CertificateList] = []
     fresh_until: dt.datetime | None = None
-    now = dt.datetime.now(dt.UTC)
+    now = SystemClock().now()
     for path in settings.crls:
         for der in _read_crls(path):
             next_update = crypto_x509.load_der_x509_crl(der).next_update_utc
@@ -529,7 +531,7 @@ def _to_check(
 ) -> SignatureCheck:
     cert = status.signing_cert
     indic = status.trust_problem_indic
-    now = status.validation_time or dt.datetime.now(dt.UTC)
+    now = status.validation_time or SystemClock().now()
     not_after = cert["tbs_certificate"]["validity"]["not_after"].native
     revoked = bool(status.revoked) or indic in (
         AdESIndeterminate.REVOKED_NO_POE,

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from vanthu.models.clock import Clock
+from vanthu.models.directory import find_unit, unit_codes
 from vanthu.models.registers_export import (
     RegisterChoiceError,
     RegisterExportError,
@@ -21,7 +22,7 @@ from vanthu.models.registers_export import (
     resolve_register,
     rows,
 )
-from vanthu.models.tables import Register, Unit
+from vanthu.models.tables import Register
 from vanthu.models.text import fold
 from vanthu.templates.register_pdf import FontMissingError, write_pdf
 from vanthu.templates.register_xlsx import write_xlsx
@@ -83,9 +84,9 @@ def run(
     try:
         with app.uow() as uow:
             session = uow.session
-            unit = session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+            unit = find_unit(session, unit_code)
             if unit is None:
-                codes = ", ".join(session.execute(select(Unit.code).order_by(Unit.code)).scalars())
+                codes = ", ".join(unit_codes(session))
                 return _fail(f"no unit with code {unit_code!r} (known: {codes or 'none'})")
             try:
                 if register_code:

@@ -28,6 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from vanthu.cron.housekeeping import backlog
 from vanthu.cron.jobs import ReportSchedule
 from vanthu.cron.jobs import schedule as schedule_reports
+from vanthu.cron.sinks import OUTBOX
 from vanthu.worker.app import App
 from vanthu.worker.config import Config
 from vanthu.worker.lease_keeper import holder_id
@@ -149,7 +150,7 @@ async def run_forever(app: App) -> None:
     scheduler = AsyncIOScheduler(timezone=app.config.tz)
     scheduler.add_job(backlog, "interval", minutes=15, args=[app.uow], id="housekeeping", coalesce=True)
     if app.config.reports.enabled:
-        schedule_reports(scheduler, app, report_schedule(app.config))
+        schedule_reports(scheduler, app, report_schedule(app.config), sink=OUTBOX)
     for job in scheduler.get_jobs():
         job.modify(func=guarded(job.id, job.func))
     scheduler.start()

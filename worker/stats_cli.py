@@ -9,11 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
-
 from vanthu.models.clock import Clock, local_date
+from vanthu.models.directory import find_unit, unit_codes
 from vanthu.models.statistics import compute, descendant_units, parse_period
-from vanthu.models.tables import Unit
 from vanthu.templates.statistics_xlsx import write_xlsx
 from vanthu.worker.app import build_app
 from vanthu.worker.config import ConfigError, load
@@ -44,9 +42,9 @@ def run(config_path: str, unit_code: str, period_text: str, out: str, *, clock: 
             return 2
         with app.uow() as uow:
             session = uow.session
-            unit = session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+            unit = find_unit(session, unit_code)
             if unit is None:
-                codes = ", ".join(session.execute(select(Unit.code).order_by(Unit.code)).scalars())
+                codes = ", ".join(unit_codes(session))
                 print(f"no unit with code {unit_code!r} (known: {codes or 'none'})", file=sys.stderr)
                 return 2
             stats = compute(session, descendant_units(session, unit.id), period, cfg.tz, now)
