@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import dbtemplate
 from tests.harness.mailstack import MailStack, ensure_dovecot
-from tests.harness.pg import create_database, drop_database, pg_available
+from tests.harness.pg import create_database, pg_available
 from tests.support import make_intake_app, prepared_app, vn_time, write_config
 from vanthu.demo.pki import TestPki, make_pki
 from vanthu.models.clock import FixedClock
@@ -31,17 +32,45 @@ def mailstack() -> Iterator[MailStack]:
         yield stack
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A SQLAlchemy URL to a fresh, empty PostgreSQL database, dropped after the test."""
+def _require_pg() -> None:
     reason = pg_available()
     if reason is not None:
         pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A SQLAlchemy URL to a fresh PostgreSQL database already at the migrations' head, dropped after the test.
+
+    It is a ``CREATE DATABASE … TEMPLATE`` copy of a database migrated once per test process; the drop runs in
+    the background (tests/harness/dbtemplate.py).
+    """
+    _require_pg()
+    url = dbtemplate.clone_pg()
+    try:
+        yield url
+    finally:
+        dbtemplate.drop_later(url)
+
+
+@pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    """A SQLAlchemy URL to a fresh, empty PostgreSQL database (no tables), dropped after the test."""
+    _require_pg()
     url = create_database()
     try:
         yield url
     finally:
-        drop_database(url)
+        dbtemplate.drop_later(url)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Wait for the background drops and drop this process's PostgreSQL template."""
+    problems = dbtemplate.finish()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for problem in problems:
+        if reporter is not None:
+            reporter.write_line(f"test database clean-up: {problem}", yellow=True)
 
 
 # --- databases and deployments ---
@@ -49,11 +78,23 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each test that uses this runs twice: on a fresh SQLite file and on a fresh PostgreSQL database."""
+    """Each test that uses this runs twice: on a fresh SQLite file and on a fresh PostgreSQL database, both
+    already at the migrations' head (copies of a template migrated once per test process)."""
+    if request.param == "sqlite":
+        path = tmp_path / "vanthu.db"
+        dbtemplate.clone_sqlite(path)
+        yield f"sqlite:///{path}"
+        return
+    yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Like ``db_url``, but an empty database: for tests of the migrations themselves."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'vanthu.db'}"
         return
-    yield request.getfixturevalue("pg_url")
+    yield request.getfixturevalue("empty_pg_url")
 
 
 @pytest.fixture
