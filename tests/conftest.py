@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.harness import dbtemplate
 from tests.harness.mailstack import MailStack, ensure_dovecot
@@ -125,3 +127,16 @@ def intake_app(db_url: str, tmp_path: Path, clock: FixedClock, pki: TestPki) -> 
     application = make_intake_app(db_url, tmp_path, clock, pki)
     yield application
     application.close()
+
+
+# --- property-based tests ---
+
+# Modest example counts so that the properties run in seconds; no deadline (it would make a test depend
+# on how busy the machine is). HYPOTHESIS_PROFILE=thorough runs many more examples.
+settings.register_profile(
+    "vanthu", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "vanthu"))
