@@ -72,9 +72,14 @@ def _machine(app: App) -> type[RuleBasedStateMachine]:
             self.audit_entries = audit.verify(s)[0]
 
         def teardown(self) -> None:
-            self.session.close()
-            self.trans.rollback()
-            self.conn.close()
+            try:  # the chain is walked once per run: a walk per step would make the runs slow
+                count, problem = audit.verify(self.session)
+                assert problem is None
+                assert count == self.audit_entries
+            finally:
+                self.session.close()
+                self.trans.rollback()
+                self.conn.close()
 
         def _doc(self, entry: Entry) -> Document:
             doc = self.session.get(Document, entry.doc_id)
@@ -149,12 +154,6 @@ def _machine(app: App) -> type[RuleBasedStateMachine]:
                 want = sorted((e.number, e.suffix) for e in self.model.entries if e.register == reg.id and e.cancelled)
                 assert cancelled == want
 
-        @invariant()
-        def the_audit_chain_holds(self) -> None:
-            count, problem = audit.verify(self.session)
-            assert problem is None
-            assert count == self.audit_entries
-
     return Registers
 
 
@@ -162,5 +161,5 @@ def test_registers_hold_one_to_n_under_any_reserve_cancel_insert(app: App) -> No
     machine = _machine(app)
     # Fewer runs on PostgreSQL, where each step is a round trip to the server: SQLite explores, PostgreSQL
     # confirms that the same guarantees hold under its locking.
-    examples = 25 if app.engine.dialect.name == "sqlite" else 8
-    run_state_machine_as_test(machine, settings=settings(max_examples=examples, stateful_step_count=20))
+    examples = 20 if app.engine.dialect.name == "sqlite" else 6
+    run_state_machine_as_test(machine, settings=settings(max_examples=examples, stateful_step_count=15))

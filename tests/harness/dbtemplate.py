@@ -10,9 +10,9 @@ hands out copies:
   ever connects to the template, and only while migrating it; a clone that still finds the migration's
   session on its way out retries for a bounded time.
 
-Dropping a PostgreSQL database costs the server a checkpoint-like flush (seconds on a busy machine), so
-clones are dropped by a background thread while the next tests run (:func:`drop_later`); :func:`finish`
-waits for those drops, with a bound, and drops the template at the end of the session.
+Making and dropping a PostgreSQL database each cost the server a second or more on a busy machine, so a
+keeper thread per process holds a couple of copies ready and drops used ones while the next tests run
+(:func:`drop_later`); :func:`finish` stops it and drops what is left, the template last, with a bound.
 
 ``tests/test_migrations.py`` still runs the real migrations from an empty database on both backends.
 """
@@ -58,8 +58,14 @@ _lock = threading.Lock()
 _sqlite_template: Path | None = None
 _pg_template: str | None = None
 _head: str | None = None
-_drops: queue.Queue[str | None] = queue.Queue()
-_dropper: threading.Thread | None = None
+#: How many PostgreSQL copies the keeper thread holds ready.
+POOL_SIZE = 2
+_ready: queue.Queue[str] = queue.Queue()
+_drops: queue.Queue[str] = queue.Queue()
+_wake = threading.Event()
+_stopping = threading.Event()
+_keeper: threading.Thread | None = None
+_keeper_failed: list[str] = []
 _drop_errors: list[str] = []
 
 
@@ -140,8 +146,8 @@ def _pg_template_name() -> str:
         return _pg_template
 
 
-def clone_pg() -> str:
-    """A new database ``vanthu_t_<hex>`` copied from the migrated template; its SQLAlchemy URL."""
+def _clone_now() -> str:
+    """Copy the template into a new database ``vanthu_t_<hex>`` (synchronously); its SQLAlchemy URL."""
     template = _pg_template_name()
     name = pg.DB_PREFIX + secrets.token_hex(8)
     statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
@@ -159,51 +165,94 @@ def clone_pg() -> str:
             time.sleep(0.1)  # retry with a deadline
 
 
-# --- dropping in the background ---
+def clone_pg() -> str:
+    """A new database ``vanthu_t_<hex>`` copied from the migrated template; its SQLAlchemy URL.
+
+    Copying takes the server about a second (it writes the copy to its WAL), so a background thread keeps
+    ``POOL_SIZE`` copies made in advance while tests run; when none is ready the copy is made here.
+    """
+    _ensure_keeper()
+    try:
+        url = _ready.get_nowait()
+    except queue.Empty:
+        url = _clone_now()
+    _wake.set()  # make the next one
+    return url
 
 
-def _drop_loop() -> None:
-    while True:
-        url = _drops.get()
+# --- the keeper thread: copies made in advance, drops done late ---
+
+
+def _keeper_loop() -> None:
+    while not _stopping.is_set():
+        _wake.clear()
         try:
-            if url is None:
-                return
-            try:
-                pg.drop_database(url)
-            except (psycopg.Error, OSError) as exc:
-                _drop_errors.append(f"{url}: {exc}")
-        finally:
-            _drops.task_done()
+            if _ready.qsize() < POOL_SIZE and not _keeper_failed:
+                _ready.put(_clone_now())
+                continue
+            url = _drops.get_nowait()
+        except queue.Empty:
+            _wake.wait(1.0)  # idle until there is work, re-checking every second
+            continue
+        except (psycopg.Error, OSError, TimeoutError) as exc:
+            _keeper_failed.append(f"making a database in advance: {exc}")  # clone_pg() then copies itself
+            continue
+        try:
+            pg.drop_database(url)
+        except (psycopg.Error, OSError) as exc:
+            _drop_errors.append(f"{url}: {exc}")
+
+
+def _ensure_keeper() -> None:
+    global _keeper
+    with _lock:
+        if _keeper is None or not _keeper.is_alive():
+            _stopping.clear()
+            _keeper = threading.Thread(target=_keeper_loop, name="vanthu-test-databases", daemon=True)
+            _keeper.start()
 
 
 def drop_later(url: str) -> None:
     """Drop a database made by this harness in the background (see :func:`finish`)."""
-    global _dropper
     pg.check_harness_name(url)
-    with _lock:
-        if _dropper is None or not _dropper.is_alive():
-            _dropper = threading.Thread(target=_drop_loop, name="vanthu-test-dropper", daemon=True)
-            _dropper.start()
+    _ensure_keeper()
     _drops.put(url)
+    _wake.set()
 
 
 def finish() -> list[str]:
-    """Wait (bounded) for the background drops, then drop the PostgreSQL template; return any problems."""
-    global _pg_template, _dropper
+    """Stop the keeper, drop what is left (ready copies, pending drops, the template), bounded; return problems."""
+    global _pg_template, _keeper
     problems: list[str] = []
-    dropper = _dropper
-    if dropper is not None:
-        _drops.put(None)
-        dropper.join(DRAIN_SECONDS)
-        if dropper.is_alive():
-            problems.append(f"databases still being dropped after {DRAIN_SECONDS} s; the server will finish them")
-        _dropper = None
-    problems.extend(_drop_errors)
-    _drop_errors.clear()
+    keeper = _keeper
+    if keeper is not None:
+        _stopping.set()
+        _wake.set()
+        keeper.join(CLONE_RETRY_SECONDS)
+        if keeper.is_alive():
+            problems.append(f"the database keeper thread did not stop within {CLONE_RETRY_SECONDS} s")
+        _keeper = None
+    leftovers: list[str] = []
+    for q in (_ready, _drops):
+        while True:
+            try:
+                leftovers.append(q.get_nowait())
+            except queue.Empty:
+                break
     if _pg_template is not None:
-        try:
-            pg.drop_database(pg.sqlalchemy_url(_pg_template))
-        except psycopg.Error as exc:
-            problems.append(f"template {_pg_template}: {exc}")
+        leftovers.append(pg.sqlalchemy_url(_pg_template))
         _pg_template = None
+    deadline = time.monotonic() + DRAIN_SECONDS
+    for url in leftovers:
+        if time.monotonic() >= deadline:
+            problems.append(f"not dropped within {DRAIN_SECONDS} s: {url}")
+            continue
+        try:
+            pg.drop_database(url)
+        except (psycopg.Error, OSError) as exc:
+            problems.append(f"{url}: {exc}")
+    problems.extend(_keeper_failed)
+    problems.extend(_drop_errors)
+    _keeper_failed.clear()
+    _drop_errors.clear()
     return problems
