@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -140,3 +140,41 @@ settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "vanthu"))
+
+
+# --- scheduling, time limits, skips ---
+
+#: Tests that kill and restart servers and workers on a timetable: run one at a time (``--dist loadgroup``
+#: puts a group on one xdist worker), so that two of them never starve each other of the machine's cores.
+HEAVY_MODULES = frozenset({"test_soak", "test_faults", "test_crash_safety"})
+#: pytest-timeout's limit for a ``slow`` test without a ``timeout`` mark of its own (the default for every
+#: other test is ``timeout`` in pyproject.toml).
+SLOW_TIMEOUT = 900
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fail-on-skip",
+        action="store_true",
+        help="report a skipped test as a failure (make test: every test must run where PostgreSQL and Dovecot are)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow") is not None and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+        if item.path.stem in HEAVY_MODULES and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group("heavy"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail") and item.config.getoption("--fail-on-skip"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but --fail-on-skip is set: {reason}"
+    return report
