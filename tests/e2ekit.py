@@ -159,5 +159,7 @@ class WorkerProcess:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc is not None:  # the test failed while the worker ran: show what the worker saw (pytest prints it)
+            print(f"--- end of the worker's log ({self.deployment.log}) ---\n{self.log_text()[-4000:]}")
         if self.proc is not None and self.proc.poll() is None:
             self.kill()
