@@ -18,6 +18,8 @@ from tests.support import EXAMPLES, MailboxSpec, write_config
 
 VANTHU = Path(sys.executable).parent / "vanthu"
 READY_LINE = "watching vksqn (IDLE)"
+#: How long a worker may take to exit after SIGKILL (the kernel reaps it at once unless it is stuck in I/O).
+KILL_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,18 @@ class WorkerProcess:
         assert self.proc is not None
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            try:
+                self.proc.wait(KILL_WAIT)
+            except subprocess.TimeoutExpired:
+                raise TimeoutError(f"worker {self.proc.pid} still there {KILL_WAIT} s after SIGKILL") from None
 
     def wait(self, timeout: float) -> int:
+        """Wait for the worker to exit by itself; TimeoutError with the end of its log if it does not."""
         assert self.proc is not None
-        return int(self.proc.wait(timeout))
+        try:
+            return int(self.proc.wait(timeout))
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"worker still running after {timeout} s:\n{self.log_text()[-3000:]}") from None
 
     def __enter__(self) -> WorkerProcess:
         return self.start()
@@ -150,5 +159,7 @@ class WorkerProcess:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc is not None:  # the test failed while the worker ran: show what the worker saw (pytest prints it)
+            print(f"--- end of the worker's log ({self.deployment.log}) ---\n{self.log_text()[-4000:]}")
         if self.proc is not None and self.proc.poll() is None:
             self.kill()

@@ -31,7 +31,9 @@ def _activity(app: App) -> None:
 
 def _verify_cli(app: App) -> subprocess.CompletedProcess[str]:
     config = Path(app.config.base_dir) / "vanthu.toml"
-    return subprocess.run([str(VANTHU), "-c", str(config), "audit", "verify"], capture_output=True, text=True)
+    return subprocess.run(
+        [str(VANTHU), "-c", str(config), "audit", "verify"], capture_output=True, text=True, timeout=120
+    )
 
 
 def _tamper(app: App, sql: str) -> None:

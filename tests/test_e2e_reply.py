@@ -103,5 +103,7 @@ def test_incoming_assign_forward_done_by_email(
         ("assignment.main", lan),
         ("assignment.done", binh),
     ]
-    verify = subprocess.run([str(VANTHU), "-c", str(d.config), "audit", "verify"], capture_output=True, text=True)
+    verify = subprocess.run(
+        [str(VANTHU), "-c", str(d.config), "audit", "verify"], capture_output=True, text=True, timeout=120
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr

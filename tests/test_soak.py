@@ -48,6 +48,8 @@ MIN_KILLS = 50
 #: How long to wait between two kills (seconds), drawn uniformly.
 KILL_GAP = (0.15, 0.7)
 FINISH_TIMEOUT = 240.0
+#: How long a worker may take to exit after SIGKILL.
+KILL_WAIT = 30.0
 SENDERS = (
     OFFICER,
     OFFICER2,
@@ -83,7 +85,7 @@ class Workers:
         proc = self.procs[slot]
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            proc.wait(KILL_WAIT)  # bounded: TimeoutExpired fails the test
             self.kills += 1
 
     def terminate_all(self, timeout: float = 60.0) -> list[int]:
@@ -97,7 +99,7 @@ class Workers:
                 codes.append(proc.wait(timeout))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                proc.wait(KILL_WAIT)
                 codes.append(-9)
         return codes
 
@@ -106,7 +108,7 @@ class Workers:
             proc = self.procs[slot]
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                proc.wait(KILL_WAIT)
 
 
 @contextmanager

@@ -28,10 +28,13 @@ from sqlalchemy.engine import URL, make_url
 __all__ = [
     "DB_PREFIX",
     "PG_ADMIN_URL",
+    "admin_connect",
+    "check_harness_name",
     "create_database",
     "database_exists",
     "drop_database",
     "pg_available",
+    "sqlalchemy_url",
 ]
 
 PG_ADMIN_URL: str = os.environ.get("VANTHU_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -47,14 +50,14 @@ _START_HINT = "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/
 _tried_to_start = False
 
 
-def _admin_connect() -> psycopg.Connection[tuple[object, ...]]:
+def admin_connect() -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
 
 
 def _ping() -> str | None:
     """None if the admin connection works, else the error text."""
     try:
-        with _admin_connect() as conn:
+        with admin_connect() as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         return str(exc).strip() or type(exc).__name__
@@ -111,7 +114,7 @@ def pg_available() -> str | None:
     return f"PostgreSQL not reachable at {PG_ADMIN_URL} ({error}); {_START_HINT}, or set VANTHU_TEST_PG_ADMIN"
 
 
-def _sqlalchemy_url(database: str) -> str:
+def sqlalchemy_url(database: str) -> str:
     """A ``postgresql+psycopg://`` URL with the admin connection's user, password, host and port."""
     params = conninfo_to_dict(PG_ADMIN_URL)
     host = str(params.get("host") or "127.0.0.1")
@@ -129,33 +132,39 @@ def _sqlalchemy_url(database: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _database_name(url: str) -> str:
+def check_harness_name(url: str) -> str:
+    """The database name in ``url``; ValueError unless this harness made it (``vanthu_t_*``)."""
     name = make_url(url).database
     if not name or not name.startswith(DB_PREFIX):
         raise ValueError(f"refusing to touch database {name!r}: not created by the test harness ({DB_PREFIX}*)")
     return name
 
 
-def create_database() -> str:
-    """Create an empty database ``vanthu_t_<random hex>``; return its SQLAlchemy (psycopg 3) URL."""
-    name = DB_PREFIX + secrets.token_hex(8)
-    with _admin_connect() as conn:
+def create_database(name: str = "") -> str:
+    """Create an empty database (``vanthu_t_<random hex>``, or ``name`` with that prefix); return its URL.
+
+    The URL is a SQLAlchemy (psycopg 3) one. For a database already at the migrations' head use
+    ``tests.harness.dbtemplate.clone_pg()``: a copy of a migrated template, much faster than migrating.
+    """
+    name = name or DB_PREFIX + secrets.token_hex(8)
+    check_harness_name(f"postgresql://x/{name}")
+    with admin_connect() as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return _sqlalchemy_url(name)
+    return sqlalchemy_url(name)
 
 
 def database_exists(url: str) -> bool:
     """Whether the database named in ``url`` exists on the server."""
     name = make_url(url).database
-    with _admin_connect() as conn:
+    with admin_connect() as conn:
         row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     return row is not None
 
 
 def drop_database(url: str) -> None:
     """Drop a database made by ``create_database()``, disconnecting anyone still using it. Idempotent."""
-    name = _database_name(url)
-    with _admin_connect() as conn:
+    name = check_harness_name(url)
+    with admin_connect() as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             (name,),
