@@ -170,7 +170,8 @@ def particulars(
     )
 
 
-def _secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> Outcome:
+def set_aside_secret(ctx: FlowContext, msg: ParsedMessage, level: str) -> Outcome:
+    """Set a message with secrecy marking ``level`` aside untouched, keeping only the fact; tell the clerk."""
     quarantine(
         ctx,
         sender=msg.sender,
@@ -202,13 +203,13 @@ def handle(
     assert ctx.pdf is not None and ctx.files is not None, "the worker must give intake its PDF service and store"
     level = marking(msg.subject, SECRECY_LEVELS, capitals_only=False)
     if level:
-        return _secret(ctx, msg, level)
+        return set_aside_secret(ctx, msg, level)
     reports, problem = _read_pdfs(ctx, msg)
     if problem is not None:
         return problem
     meta = from_page_text(reports[0][1].first_pages_text, ctx.settings.doc_types)
     if meta.secrecy:
-        return _secret(ctx, msg, meta.secrecy)
+        return set_aside_secret(ctx, msg, meta.secrecy)
     origin = _origin(
         msg, meta, machine=machine, forwarder=forwarder, receipts_to_machines=ctx.settings.intake.receipts_to_machines
     )

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from vanthu.mailflows.context import FlowContext
 from vanthu.mailflows.incoming_meta import SECRECY_LEVELS, from_page_text, marking
-from vanthu.mailflows.intake import is_pdf
+from vanthu.mailflows.intake import is_pdf, set_aside_secret
 from vanthu.mailflows.message import ParsedMessage
 from vanthu.mailflows.outcomes import Outcome
-from vanthu.mailflows.quarantine import quarantine
 from vanthu.models import assignments as work
 from vanthu.models import audit
 from vanthu.models.directory import nearest_clerks, nearest_leaders
@@ -61,17 +60,7 @@ def handle(ctx: FlowContext, msg: ParsedMessage, doc: Document) -> Outcome:
                 if level:
                     break
     if level:
-        quarantine(
-            ctx,
-            sender=msg.sender,
-            subject="",
-            message_id="",
-            reason_code="secret",
-            reason=f"Dấu hiệu tài liệu {level}",
-            folder=ctx.mailbox.quarantine_folder,
-            marking=level,
-        )
-        return Outcome.SECRET
+        return set_aside_secret(ctx, msg, level)
     session = ctx.uow.session
     files: list[dict[str, str]] = []
     for att in msg.attachments:
