@@ -82,6 +82,8 @@ rules = st.builds(
     legal_basis=st.just(""),
     label=st.just("thử"),
     roll_to_working_day=st.booleans(),
+    # Moving a day limit needs its legal basis written beside it (Điều 134 BLTTHS); any text will do here.
+    roll_basis=st.just("Căn cứ thử nghiệm"),
 )
 # Receipt moments over four years of the holidays package's data, to the second, in any time zone offset.
 moments = st.datetimes(
