@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from vanthu.models import audit
 from vanthu.models.documents import refresh_search_text
-from vanthu.models.incoming import add_assignment
+from vanthu.models.incoming import add_assignment, withdraw_pending_extensions
 from vanthu.models.tables import Assignment, Document, ExtensionRequest, Person, Unit
 
 OPEN = "open"
@@ -148,8 +148,7 @@ def complete(
     current = _require_open_main(session, doc, "Văn bản không có nhiệm vụ đang mở để hoàn thành.")
     current.status, current.done_at, current.done_by, current.answer_number = "done", at, by.email, answer_number
     doc.status, doc.done_at = "done", at
-    for ext in _pending_extensions(session, current):
-        ext.state, ext.decided_at, ext.decided_by = "withdrawn", at, by.email
+    withdraw_pending_extensions(session, [current], by=by, at=at)
     audit.document_event(
         session,
         doc,

@@ -157,6 +157,14 @@ def find_by_number(session: Session, units: list[Unit], parsed: ParsedNumber) ->
     return [d for d in rows if d.register_year == newest]
 
 
+def mark_cancelled(doc: Document, *, by: Person, reason: str, at: dt.datetime) -> None:
+    """Mark ``doc`` cancelled with who, when and why; it keeps its number and its place in the register."""
+    doc.status = "cancelled"
+    doc.cancelled_at = at
+    doc.cancelled_by_id = by.id
+    doc.cancel_reason = reason.strip()
+
+
 def cancel(session: Session, doc: Document, *, by: Person, reason: str, at: dt.datetime, tz: ZoneInfo) -> None:
     """Cancel a reserved number (hủy số): it stays in the register, marked cancelled, with who/when/why."""
     if doc.status == "cancelled":
@@ -165,10 +173,7 @@ def cancel(session: Session, doc: Document, *, by: Person, reason: str, at: dt.d
         raise NumberingError(f"Số {doc.number_str} đã phát hành, không thể hủy; hãy đề nghị thu hồi văn bản.")
     if not reason.strip():
         raise NumberingError("Cần ghi lý do hủy số (dòng «Lý do: …»).")
-    doc.status = "cancelled"
-    doc.cancelled_at = at
-    doc.cancelled_by_id = by.id
-    doc.cancel_reason = reason.strip()
+    mark_cancelled(doc, by=by, reason=reason, at=at)
     audit.document_event(
         session,
         doc,

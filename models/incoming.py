@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from vanthu.models import audit
 from vanthu.models.authority import unit_chain
 from vanthu.models.clock import local_date
-from vanthu.models.documents import assign_tag
+from vanthu.models.documents import assign_tag, mark_cancelled
 from vanthu.models.numbering import next_number, register_year
 from vanthu.models.tables import (
     Assignment,
@@ -305,18 +305,9 @@ def cancel_incoming(
     )
     for a in closed:
         a.status, a.done_at, a.done_by = "cancelled", at, by.email
-    if closed:
-        for ext in session.execute(
-            select(ExtensionRequest).where(
-                ExtensionRequest.assignment_id.in_([a.id for a in closed]), ExtensionRequest.state == "pending"
-            )
-        ).scalars():
-            ext.state, ext.decided_at, ext.decided_by = "withdrawn", at, by.email
+    withdraw_pending_extensions(session, closed, by=by, at=at)
     previous = doc.status
-    doc.status = "cancelled"
-    doc.cancelled_at = at
-    doc.cancelled_by_id = by.id
-    doc.cancel_reason = reason.strip()
+    mark_cancelled(doc, by=by, reason=reason, at=at)
     audit.document_event(
         session,
         doc,
@@ -427,3 +418,21 @@ def new_quarantine_item(
         details={"mailbox": mailbox, "sender": sender, "reason": reason_code, "sha256": sha256},
     )
     return item
+
+
+def withdraw_pending_extensions(
+    session: Session, assignments: list[Assignment], *, by: Person, at: dt.datetime
+) -> list[ExtensionRequest]:
+    """Withdraw the pending extension requests of ``assignments`` (closed ones); return them, oldest first."""
+    if not assignments:
+        return []
+    pending = list(
+        session.execute(
+            select(ExtensionRequest)
+            .where(ExtensionRequest.assignment_id.in_([a.id for a in assignments]), ExtensionRequest.state == "pending")
+            .order_by(ExtensionRequest.id)
+        ).scalars()
+    )
+    for ext in pending:
+        ext.state, ext.decided_at, ext.decided_by = "withdrawn", at, by.email
+    return pending
