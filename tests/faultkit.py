@@ -35,6 +35,11 @@ class Progress:
     def answered(self, count: int) -> bool:
         return self.processed == count and self.queued == count and self.sent == count
 
+    @property
+    def units(self) -> int:
+        """Work done so far: 2 × the requests when every request is processed and answered."""
+        return self.processed + self.sent
+
 
 def progress(engine: Engine) -> Progress:
     with engine.connect() as conn:

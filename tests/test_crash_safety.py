@@ -24,14 +24,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, select
 
 from tests.e2ekit import VANTHU, Deployment, WorkerProcess, deploy
+from tests.faultkit import Progress
+from tests.faultkit import progress as progress_of
 from tests.harness.mailstack import MailStack
 from tests.support import LEADER, OFFICER, OFFICER2, request
 from vanthu.models.tables import Document, MailLedger, OutboxMessage, Register, Unit
@@ -59,35 +60,6 @@ SENDERS = (
     "chanhvp@vksquangninh.gov.vn",
 )
 GIVEN = re.compile(r"Đã cấp số (\d+)/BC-VKSQN")
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the database says has been done (read while no worker runs, or concurrently)."""
-
-    processed: int  # ledger rows in a final state
-    queued: int  # outbox rows written
-    sent: int  # outbox rows recorded as sent
-
-    def finished(self) -> bool:
-        return self.processed == REQUESTS and self.queued == REQUESTS and self.sent == REQUESTS
-
-    @property
-    def units(self) -> int:
-        """Work done so far: 2 × REQUESTS units when everything is processed and answered."""
-        return self.processed + self.sent
-
-
-def _progress(engine: Engine) -> Progress:
-    with engine.connect() as conn:
-        processed = conn.execute(
-            select(func.count()).select_from(MailLedger).where(MailLedger.state.in_(("done", "quarantined")))
-        ).scalar_one()
-        queued = conn.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
-        sent = conn.execute(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "sent")
-        ).scalar_one()
-    return Progress(int(processed), int(queued), int(sent))
 
 
 def _send_all(stack: MailStack, messages: list[EmailMessage]) -> None:
@@ -122,12 +94,12 @@ def _next_life(rng: random.Random, rate: float, left: int, kills_to_go: int) -> 
 
 def _wait_finished(engine: Engine, timeout: float) -> Progress:
     deadline = time.monotonic() + timeout
-    progress = _progress(engine)
-    while not progress.finished():
+    progress = progress_of(engine)
+    while not progress.answered(REQUESTS):
         if time.monotonic() >= deadline:
             raise TimeoutError(f"the worker did not finish within {timeout:.0f} s: {progress}")
         time.sleep(0.2)  # readiness polling of the database, with a deadline
-        progress = _progress(engine)
+        progress = progress_of(engine)
     return progress
 
 
@@ -167,13 +139,13 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path, db_
                 time.sleep(life)
                 worker.kill()
                 lived = time.monotonic() - ready
-            progress = _progress(engine)
+            progress = progress_of(engine)
             kills.append(progress)
             measured = (progress.units - before.units) / lived
             rate = max(measured, 5.0) if len(kills) == 1 else max(rate, measured)  # the fastest life so far
             print(f"kill {len(kills):2d}: ready after {ready - launched:.2f} s, killed {lived:.2f} s later: {progress}")
             before = progress
-            if progress.finished():
+            if progress.answered(REQUESTS):
                 break
             interrupted += 1
         assert interrupted >= MIN_KILLS, (
